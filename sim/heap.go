@@ -1,0 +1,98 @@
+package sim
+
+// event is one entry of the queue: at a virtual time, either resume a parked
+// task or run a callback on the scheduler. seq breaks ties so that events at
+// the same instant run in the order they were scheduled, on every run.
+type event struct {
+	at    int64 // virtual nanoseconds since the epoch
+	seq   uint64
+	task  *task  // resume this task, or
+	fn    func() // run this on the scheduler (must not block)
+	index int    // position in the heap; -1 once popped or cancelled
+}
+
+// eventHeap is a binary min-heap on (at, seq) that supports removal, so
+// cancelled timers (read deadlines, dial timeouts) do not pile up.
+type eventHeap []*event
+
+func (h eventHeap) less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].seq < h[j].seq
+}
+
+func (h eventHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *eventHeap) push(e *event) {
+	e.index = len(*h)
+	*h = append(*h, e)
+	h.up(e.index)
+}
+
+func (h *eventHeap) pop() *event {
+	old := *h
+	n := len(old) - 1
+	old.swap(0, n)
+	e := old[n]
+	old[n] = nil
+	*h = old[:n]
+	if n > 0 {
+		h.down(0)
+	}
+	e.index = -1
+	return e
+}
+
+func (h *eventHeap) remove(e *event) {
+	i := e.index
+	if i < 0 {
+		return
+	}
+	old := *h
+	n := len(old) - 1
+	if i != n {
+		old.swap(i, n)
+	}
+	old[n] = nil
+	*h = old[:n]
+	if i != n {
+		h.down(i)
+		h.up(i)
+	}
+	e.index = -1
+}
+
+func (h eventHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h eventHeap) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.swap(i, m)
+		i = m
+	}
+}
