@@ -83,6 +83,11 @@ type Hint struct {
 	// TLS is true when a tracker or PEX said the remote speaks bttls. A hint
 	// may change the order of attempts, never forbid a fallback.
 	TLS bool
+	// Legacy is true when a source that reports TLS capability per peer (a
+	// tracker answering supporttls=1, PEX from a bttls peer) listed this peer
+	// without it. Under policy prefer the legacy transport is then tried
+	// first, so a known legacy peer costs no failed TLS attempt.
+	Legacy bool
 }
 
 // Dialer opens outbound connections.

@@ -1,0 +1,93 @@
+package negotiate
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/transport"
+)
+
+func TestPlan(t *testing.T) {
+	const (
+		basic  = transport.TLSBasic
+		strict = transport.TLSStrict
+		mse    = transport.MSE
+	)
+	tests := []struct {
+		name   string
+		level  transport.Kind
+		p      Policy
+		k      Knowledge
+		want   []transport.Kind
+		stage  Stage
+		fallOK bool // may attempt 0 fall back at stage
+	}{
+		{"prefer, nothing known: optimistic TLS then legacy", basic, Prefer, Knowledge{}, []transport.Kind{basic, mse}, BeforeTLS, true},
+		{"prefer, TLS hint", basic, Prefer, Knowledge{Hint: transport.Hint{TLS: true}}, []transport.Kind{basic, mse}, BeforeTLS, true},
+		{"prefer, legacy hint: legacy first", basic, Prefer, Knowledge{Hint: transport.Hint{Legacy: true}}, []transport.Kind{mse, basic}, BeforeTLS, true},
+		{"prefer, failure after TLS never falls back", basic, Prefer, Knowledge{}, []transport.Kind{basic, mse}, AfterTLS, false},
+		{"prefer, pinned: TLS only", basic, Prefer, Knowledge{Pinned: true, Hint: transport.Hint{Legacy: true}}, []transport.Kind{basic}, BeforeTLS, false},
+		{"require", basic, Require, Knowledge{Hint: transport.Hint{Legacy: true}}, []transport.Kind{basic}, BeforeTLS, false},
+		{"off", basic, Off, Knowledge{Pinned: true}, []transport.Kind{mse}, BeforeTLS, false},
+		{"strict ignores policy off", strict, Off, Knowledge{Hint: transport.Hint{Legacy: true}}, []transport.Kind{strict}, BeforeTLS, false},
+		{"full strict mode 2", transport.TLSFullStrict2, Prefer, Knowledge{}, []transport.Kind{transport.TLSFullStrict2}, BeforeTLS, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Plan(tt.level, tt.p, tt.k, mse)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Plan = %v, want %v", got, tt.want)
+			}
+			if f := MayFallBack(got, 0, tt.stage); f != tt.fallOK {
+				t.Fatalf("MayFallBack = %v, want %v", f, tt.fallOK)
+			}
+		})
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	for _, s := range []string{"off", "prefer", "require"} {
+		p, err := ParsePolicy(s)
+		if err != nil || p.String() != s {
+			t.Fatalf("%s: %v %v", s, p, err)
+		}
+	}
+	if _, err := ParsePolicy("maybe"); err == nil {
+		t.Fatal("accepted policy maybe")
+	}
+}
+
+func TestPinsPersistAndExpire(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pins.json")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p, err := OpenPins(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Pinned("127.0.0.1:6881", now) {
+		t.Fatal("pinned before any evidence")
+	}
+	if err := p.Pin("127.0.0.1:6881", now); err != nil {
+		t.Fatal(err)
+	}
+	q, err := OpenPins(path, time.Hour) // a restart
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Pinned("127.0.0.1:6881", now.Add(59*time.Minute)) {
+		t.Fatal("pin lost across restart")
+	}
+	if q.Pinned("127.0.0.1:6881", now.Add(61*time.Minute)) {
+		t.Fatal("pin did not expire")
+	}
+	if q.Pinned("127.0.0.1:6882", now) {
+		t.Fatal("pin leaked to another port")
+	}
+	os.WriteFile(path, []byte("{not json"), 0o600)
+	if _, err := OpenPins(path, time.Hour); err == nil {
+		t.Fatal("accepted a corrupt pin file")
+	}
+}
