@@ -1,0 +1,250 @@
+package session
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/bitfield"
+	"github.com/bttls/bttls/protocol/picker"
+	"github.com/bttls/bttls/protocol/wire"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// side is one end of a simulated connection: a session plus the torrent
+// data it has.
+type side struct {
+	s      *Session
+	p      *picker.Picker
+	data   []byte // the torrent's bytes; only pieces the picker has are valid
+	staged map[int][]byte
+	sent   []wire.Message
+}
+
+const pieceLen = 2 * picker.BlockSize
+
+func newSide(t *testing.T, content []byte, seed bool, cfg Config) *side {
+	n := (len(content) + pieceLen - 1) / pieceLen
+	p := picker.New(n, pieceLen, int64(len(content)), rand.New(rand.NewPCG(1, 1)))
+	sd := &side{p: p, data: make([]byte, len(content)), staged: map[int][]byte{}}
+	if seed {
+		copy(sd.data, content)
+		for i := range n {
+			p.PieceVerified(i)
+		}
+	}
+	sd.s = New(cfg, p, t0)
+	return sd
+}
+
+// drain applies one side's Ready: messages go to the other side; uploads
+// are read from data; received blocks are staged and pieces finished.
+func (sd *side) drain(t *testing.T, content []byte, other *side, now time.Time) {
+	r := sd.s.Ready()
+	var out []wire.Message
+	out = append(out, r.Messages...)
+	for _, b := range r.Uploads {
+		off := b.Piece*pieceLen + b.Begin
+		out = append(out, wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: sd.data[off : off+b.Length]})
+		sd.s.Uploaded(b.Length)
+	}
+	for _, ev := range r.Events {
+		switch ev.Kind {
+		case BlockReceived:
+			buf := sd.staged[ev.Block.Piece]
+			if buf == nil {
+				buf = make([]byte, sd.p.PieceSize(ev.Block.Piece))
+				sd.staged[ev.Block.Piece] = buf
+			}
+			copy(buf[ev.Block.Begin:], ev.Data)
+			if ev.Full {
+				i := ev.Block.Piece
+				if bytes.Equal(buf, content[i*pieceLen:i*pieceLen+len(buf)]) {
+					copy(sd.data[i*pieceLen:], buf)
+					sd.p.PieceVerified(i)
+					sd.s.OurHave(i)
+				} else {
+					sd.p.PieceFailed(i)
+					sd.s.Refill()
+				}
+				delete(sd.staged, i)
+			}
+		case InterestChanged:
+			sd.s.SetChoked(!sd.s.PeerInterested())
+		}
+	}
+	for _, m := range out {
+		// Round-trip through the wire encoding, as a real connection does.
+		dec, err := wire.Decode(m.Append(nil)[4:])
+		if err != nil {
+			t.Fatalf("encoding %v: %v", m.Type, err)
+		}
+		sd.sent = append(sd.sent, dec)
+		if err := other.s.Step(dec, now); err != nil {
+			t.Fatalf("step %v: %v", m.Type, err)
+		}
+	}
+}
+
+func transfer(t *testing.T, cfg Config, size int) (*side, *side) {
+	content := make([]byte, size)
+	for i := range content {
+		content[i] = byte(i * 7)
+	}
+	seed := newSide(t, content, true, cfg)
+	leech := newSide(t, content, false, cfg)
+	seed.s.Start()
+	leech.s.Start()
+	now := t0
+	for i := 0; i < 1000 && !leech.p.Done(); i++ {
+		now = now.Add(time.Millisecond)
+		seed.drain(t, content, leech, now)
+		leech.drain(t, content, seed, now)
+	}
+	if !leech.p.Done() || !bytes.Equal(leech.data, content) {
+		t.Fatalf("transfer incomplete: %d of %d pieces", leech.p.NumHave(), leech.p.NumPieces())
+	}
+	return seed, leech
+}
+
+func TestTransferPlain(t *testing.T) {
+	seed, leech := transfer(t, Config{}, 5*pieceLen+123)
+	if seed.sent[0].Type != wire.Bitfield {
+		t.Errorf("seed's first message %v, want bitfield", seed.sent[0].Type)
+	}
+	if leech.s.Downloaded() != int64(len(leech.data)) || seed.s.UploadedBytes() != int64(len(leech.data)) {
+		t.Errorf("counted %d down, %d up", leech.s.Downloaded(), seed.s.UploadedBytes())
+	}
+	if leech.s.AmInterested() {
+		t.Error("leecher still interested after completing")
+	}
+}
+
+func TestTransferFastAndExtensions(t *testing.T) {
+	cfg := Config{Fast: true, Extensions: true, LocalExt: wire.ExtHandshake{M: map[string]int{wire.ExtPEX: 1}, Reqq: 4}}
+	seed, leech := transfer(t, cfg, 3*pieceLen)
+	if seed.sent[0].Type != wire.HaveAll || leech.sent[0].Type != wire.HaveNone {
+		t.Errorf("first messages %v / %v, want have-all / have-none", seed.sent[0].Type, leech.sent[0].Type)
+	}
+	if leech.s.PeerExt() == nil || leech.s.PeerExt().Reqq != 4 {
+		t.Fatal("extension handshake not seen")
+	}
+	if !seed.s.SendExtended(wire.ExtPEX, []byte("de")) {
+		t.Error("SendExtended to a peer that offered ut_pex failed")
+	}
+	if seed.s.SendExtended(wire.ExtMetadata, []byte("de")) {
+		t.Error("SendExtended to a peer that did not offer ut_metadata succeeded")
+	}
+}
+
+func TestRequestsWhileChokedAreRejected(t *testing.T) {
+	content := make([]byte, pieceLen)
+	seed := newSide(t, content, true, Config{Fast: true})
+	req := wire.Message{Type: wire.Request, Index: 0, Begin: 0, Length: picker.BlockSize}
+	if err := seed.s.Step(req, t0); err != nil {
+		t.Fatal(err)
+	}
+	r := seed.s.Ready()
+	if len(r.Uploads) != 0 || len(r.Messages) != 1 || r.Messages[0].Type != wire.Reject {
+		t.Fatalf("choked request gave %+v", r)
+	}
+	// Out-of-range requests are rejected even when unchoked.
+	seed.s.SetChoked(false)
+	seed.s.Ready()
+	bad := wire.Message{Type: wire.Request, Index: 0, Begin: pieceLen - 10, Length: picker.BlockSize}
+	seed.s.Step(bad, t0)
+	if r := seed.s.Ready(); len(r.Uploads) != 0 || r.Messages[0].Type != wire.Reject {
+		t.Fatalf("request past the piece gave %+v", r)
+	}
+}
+
+func TestProtocolViolations(t *testing.T) {
+	content := make([]byte, 3*pieceLen)
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		msgs []wire.Message
+		want string
+	}{
+		{"have out of range", Config{}, []wire.Message{{Type: wire.Have, Index: 3}}, "have for piece 3"},
+		{"bitfield wrong size", Config{}, []wire.Message{{Type: wire.Bitfield, Bitfield: []byte{0, 0}}}, "bitfield"},
+		{"two bitfields", Config{}, []wire.Message{{Type: wire.Bitfield, Bitfield: []byte{0}}, {Type: wire.Bitfield, Bitfield: []byte{0}}}, "already sent"},
+		{"have-all without fast", Config{}, []wire.Message{{Type: wire.HaveAll}}, "without the fast extension"},
+		{"extended without BEP 10", Config{}, []wire.Message{{Type: wire.Extended, Payload: []byte("de")}}, "without the extension protocol"},
+		{"bad ext handshake", Config{Extensions: true}, []wire.Message{{Type: wire.Extended, Payload: []byte("x")}}, "extension handshake"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd := newSide(t, content, false, tc.cfg)
+			var err error
+			for _, m := range tc.msgs {
+				if err = sd.s.Step(m, t0); err != nil {
+					break
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSnubAndIdle(t *testing.T) {
+	content := make([]byte, 2*pieceLen)
+	sd := newSide(t, content, false, Config{})
+	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(2).Wire()}, t0)
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	if n := len(sd.s.Outstanding()); n != 4 {
+		t.Fatalf("%d requests outstanding, want all 4 blocks", n)
+	}
+	sd.s.Ready()
+	// A minute without blocks: requests are cancelled and return to the picker.
+	if err := sd.s.Tick(t0.Add(61 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if !sd.s.Snubbed() {
+		t.Error("peer not snubbed")
+	}
+	r := sd.s.Ready()
+	cancels := 0
+	for _, m := range r.Messages {
+		if m.Type == wire.Cancel {
+			cancels++
+		}
+	}
+	if cancels != 4 {
+		t.Errorf("%d cancels sent, want 4", cancels)
+	}
+	if err := sd.s.Tick(t0.Add(181 * time.Second)); err == nil {
+		t.Error("idle peer not dropped")
+	}
+}
+
+func TestMetadataLater(t *testing.T) {
+	content := make([]byte, 3*pieceLen)
+	sd := newSide(t, content, false, Config{Fast: true})
+	s := New(Config{Fast: true}, nil, t0)
+	if err := s.Step(wire.Message{Type: wire.HaveAll}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPicker(sd.p); err != nil {
+		t.Fatal(err)
+	}
+	if !s.PeerIsSeed() || !s.AmInterested() {
+		t.Error("have-all before metadata was lost")
+	}
+}
+
+func TestPipelineBoundedByReqq(t *testing.T) {
+	content := make([]byte, 4*pieceLen)
+	sd := newSide(t, content, false, Config{Extensions: true, MaxRequests: 16})
+	ext, _ := wire.ExtHandshake{Reqq: 3}.Marshal()
+	sd.s.Step(wire.Message{Type: wire.Extended, Payload: ext}, t0)
+	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(4).Wire()}, t0)
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	if n := len(sd.s.Outstanding()); n != 3 {
+		t.Fatalf("%d requests outstanding, want the peer's reqq of 3", n)
+	}
+}
