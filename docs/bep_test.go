@@ -1,0 +1,647 @@
+package docs
+
+// Checks on the BEP draft (bep_tls.rst), run by `make test`:
+//
+//  1. it builds with docutils without a single warning;
+//  2. every test vector block in it matches what the code computes;
+//  3. every figure it quotes from results/ matches the committed file.
+//
+// Test vectors are written in the BEP as a reST comment naming the vector,
+// followed by a literal block of "name = value" lines:
+//
+//	.. test-vector: basic-key
+//
+//	::
+//
+//	    infohash = 0123...
+//	    key      = 89ab...
+//
+// Quoted figures are substitutions, each preceded by a comment saying where
+// the value comes from:
+//
+//	.. results: results/dpi/table.csv row=mode:basic col=ndpi
+//	.. |dpi-basic| replace:: TLS
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const bepPath = "bep_tls.rst"
+
+// repoRoot is where results/ paths in the BEP are resolved.
+const repoRoot = ".."
+
+func readBEP(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(bepPath)
+	if err != nil {
+		t.Fatalf("reading the BEP: %v", err)
+	}
+	return string(b)
+}
+
+// rst2html finds docutils' front end: Debian names it rst2html, pip
+// rst2html.py.
+func rst2html() (string, error) {
+	for _, name := range []string{"rst2html", "rst2html.py", "rst2html5"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("docs: rst2html not found (install Debian python3-docutils)")
+}
+
+func TestBEPBuildsWithoutWarnings(t *testing.T) {
+	bin, err := rst2html()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	out := filepath.Join(t.TempDir(), "bep.html")
+	cmd := exec.Command(bin, "--halt=warning", "--report=warning", "--exit-status=warning",
+		"--no-datestamp", bepPath, out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("%s %s: %v\n%s", bin, bepPath, err, stderr.String())
+	}
+	html, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// docutils renders an unresolved or malformed construct as a
+	// "problematic" or "system-message" node even when it does not stop.
+	for _, bad := range []string{`class="problematic"`, `class="system-message"`} {
+		if bytes.Contains(html, []byte(bad)) {
+			t.Errorf("rendered BEP contains %s", bad)
+		}
+	}
+}
+
+func TestBEPHeader(t *testing.T) {
+	doc := readBEP(t)
+	for _, field := range []string{
+		":BEP: XXXX", ":Title: ", ":Version: ", ":Last-Modified: ", ":Author: ",
+		":Status:  Draft", ":Type:    Standards Track", ":Content-Type: text/x-rst",
+		":Created: ", ":Post-History:",
+	} {
+		if !strings.Contains(doc, "\n"+field) && !strings.HasPrefix(doc, field) {
+			t.Errorf("BEP header lacks %q", field)
+		}
+	}
+	if strings.Contains(doc, "\t") {
+		t.Error("BEP contains a tab character (BEP 2 forbids them)")
+	}
+}
+
+// vector is one test vector block of the BEP.
+type vector struct {
+	Name   string
+	Line   int
+	Fields map[string]string
+	Order  []string
+}
+
+var vectorStart = regexp.MustCompile(`^\.\. test-vector: ([A-Za-z0-9][A-Za-z0-9._-]*)\s*$`)
+
+// parseVectors extracts every test vector block from a reST document.
+func parseVectors(doc string) ([]vector, error) {
+	lines := strings.Split(doc, "\n")
+	var out []vector
+	seen := map[string]bool{}
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], ".. test-vector:") {
+			continue
+		}
+		m := vectorStart.FindStringSubmatch(lines[i])
+		if m == nil {
+			return nil, fmt.Errorf("docs: line %d: malformed test-vector comment %q", i+1, lines[i])
+		}
+		v := vector{Name: m[1], Line: i + 1, Fields: map[string]string{}}
+		if seen[v.Name] {
+			return nil, fmt.Errorf("docs: line %d: test vector %q defined twice", i+1, v.Name)
+		}
+		seen[v.Name] = true
+		j := i + 1
+		for j < len(lines) && strings.TrimSpace(lines[j]) == "" {
+			j++
+		}
+		if j >= len(lines) || strings.TrimSpace(lines[j]) != "::" {
+			return nil, fmt.Errorf("docs: test vector %q (line %d): want a literal block (::) after the comment", v.Name, v.Line)
+		}
+		j++
+		last := ""
+		for ; j < len(lines); j++ {
+			l := lines[j]
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			if l[0] != ' ' {
+				break
+			}
+			body := strings.TrimSpace(l)
+			k, val, ok := strings.Cut(body, "=")
+			k = strings.TrimSpace(k)
+			if !ok || strings.ContainsAny(k, " \"") {
+				// A continuation line of a long hex value.
+				if last == "" || !isHex(body) {
+					return nil, fmt.Errorf("docs: test vector %q, line %d: want \"name = value\", got %q", v.Name, j+1, body)
+				}
+				v.Fields[last] += body
+				continue
+			}
+			if k == "" {
+				return nil, fmt.Errorf("docs: test vector %q, line %d: empty name", v.Name, j+1)
+			}
+			if _, dup := v.Fields[k]; dup {
+				return nil, fmt.Errorf("docs: test vector %q, line %d: %q given twice", v.Name, j+1, k)
+			}
+			v.Fields[k] = strings.TrimSpace(val)
+			v.Order = append(v.Order, k)
+			last = k
+		}
+		if len(v.Fields) == 0 {
+			return nil, fmt.Errorf("docs: test vector %q (line %d) is empty", v.Name, v.Line)
+		}
+		out = append(out, v)
+		i = j - 1
+	}
+	return out, nil
+}
+
+func isHex(s string) bool {
+	if s == "" || len(s)%2 != 0 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// value decodes a field: "quoted text" or lowercase hex.
+func (v vector) value(name string) ([]byte, error) {
+	s, ok := v.Fields[name]
+	if !ok {
+		return nil, fmt.Errorf("docs: test vector %q has no field %q", v.Name, name)
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return []byte(s[1 : len(s)-1]), nil
+	}
+	if strings.ToLower(s) != s {
+		return nil, fmt.Errorf("docs: test vector %q field %q: hex must be lowercase", v.Name, name)
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("docs: test vector %q field %q: neither quoted text nor hex: %v", v.Name, name, err)
+	}
+	return b, nil
+}
+
+func TestParseVectors(t *testing.T) {
+	tests := []struct {
+		name    string
+		doc     string
+		want    int
+		wantErr string
+	}{
+		{"none", "text\n", 0, ""},
+		{"one", ".. test-vector: a\n\n::\n\n    x = 00ff\n    y = \"lbl\"\n\nafter\n", 1, ""},
+		{"continuation", ".. test-vector: a\n\n::\n\n    x = 00ff\n        aabb\n", 1, ""},
+		{"no block", ".. test-vector: a\n\ntext\n", 0, "literal block"},
+		{"empty", ".. test-vector: a\n\n::\n\nafter\n", 0, "empty"},
+		{"dup", ".. test-vector: a\n\n::\n\n    x = 00\n\n.. test-vector: a\n\n::\n\n    x = 00\n", 0, "twice"},
+		{"bad line", ".. test-vector: a\n\n::\n\n    what is this\n", 0, "name = value"},
+		{"bad name", ".. test-vector: a b\n", 0, "malformed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vs, err := parseVectors(tc.doc)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || len(vs) != tc.want {
+				t.Fatalf("got %d vectors, %v; want %d", len(vs), err, tc.want)
+			}
+		})
+	}
+	vs, _ := parseVectors(".. test-vector: a\n\n::\n\n    x = 00ff\n        aabb\n")
+	if got, _ := vs[0].value("x"); !bytes.Equal(got, []byte{0, 0xff, 0xaa, 0xbb}) {
+		t.Errorf("continuation: got %x", got)
+	}
+}
+
+func FuzzParseVectors(f *testing.F) {
+	f.Add(".. test-vector: a\n\n::\n\n    x = 00ff\n        aabb\n")
+	f.Add(".. test-vector: a\n::\n    = \n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		vs, err := parseVectors(doc)
+		if err != nil {
+			return
+		}
+		for _, v := range vs {
+			for _, k := range v.Order {
+				_, _ = v.value(k)
+			}
+		}
+	})
+}
+
+// TestBEPVectors checks the BEP's vectors: each must parse, and each must
+// be recomputed from its inputs by the code (checkVector).
+func TestBEPVectors(t *testing.T) {
+	vs, err := parseVectors(readBEP(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		t.Run(v.Name, func(t *testing.T) {
+			if err := checkVector(v); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// checkVector recomputes one vector. Until a vector kind has a recompute
+// function, the check is against docs/test-vectors.md, which the code's
+// own tests generate.
+func checkVector(v vector) error {
+	for _, k := range v.Order {
+		if _, err := v.value(k); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("docs: test vector %q: no recompute function for this kind", v.Name)
+}
+
+// resultsRef is one quoted figure: a results comment and its substitution.
+type resultsRef struct {
+	Line  int
+	Name  string // substitution name
+	Value string // the text the BEP shows
+	File  string // path relative to the repository root
+	Row   map[string]string
+	Col   string // CSV column, or JSON path a.b.0.c
+	Scale float64
+}
+
+var (
+	resultsComment = regexp.MustCompile(`^\.\. results: (\S+)((?: [a-z]+=\S+)*)\s*$`)
+	substitution   = regexp.MustCompile(`^\.\. \|([^|]+)\| replace:: (.+?)\s*$`)
+)
+
+// parseResultsRefs finds every quoted figure. Every substitution in the
+// BEP must be one: a bare value without its source is an error.
+func parseResultsRefs(doc string) ([]resultsRef, error) {
+	lines := strings.Split(doc, "\n")
+	var out []resultsRef
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".. results:") {
+			m := resultsComment.FindStringSubmatch(l)
+			if m == nil {
+				return nil, fmt.Errorf("docs: line %d: malformed results comment %q (want \".. results: FILE row=COL:VALUE col=COL\")", i+1, l)
+			}
+			if i+1 >= len(lines) {
+				return nil, fmt.Errorf("docs: line %d: results comment at the end of the file", i+1)
+			}
+			s := substitution.FindStringSubmatch(lines[i+1])
+			if s == nil {
+				return nil, fmt.Errorf("docs: line %d: a results comment must be followed by \".. |name| replace:: VALUE\"", i+1)
+			}
+			r := resultsRef{Line: i + 1, Name: s[1], Value: s[2], File: m[1], Row: map[string]string{}, Scale: 1}
+			for _, opt := range strings.Fields(m[2]) {
+				k, val, _ := strings.Cut(opt, "=")
+				switch k {
+				case "row":
+					for _, cond := range strings.Split(val, ",") {
+						c, want, ok := strings.Cut(cond, ":")
+						if !ok || c == "" {
+							return nil, fmt.Errorf("docs: line %d: row condition %q, want COLUMN:VALUE", i+1, cond)
+						}
+						r.Row[c] = want
+					}
+				case "col", "key":
+					r.Col = val
+				case "scale":
+					f, err := strconv.ParseFloat(val, 64)
+					if err != nil || f == 0 {
+						return nil, fmt.Errorf("docs: line %d: scale %q is not a non-zero number", i+1, val)
+					}
+					r.Scale = f
+				default:
+					return nil, fmt.Errorf("docs: line %d: unknown results option %q", i+1, k)
+				}
+			}
+			if r.Col == "" {
+				return nil, fmt.Errorf("docs: line %d: results comment names no col= (or key=)", i+1)
+			}
+			if filepath.IsAbs(r.File) || strings.Contains(r.File, "..") || !strings.HasPrefix(r.File, "results/") && !strings.HasPrefix(r.File, "docs/") {
+				return nil, fmt.Errorf("docs: line %d: results file %q must be under results/ or docs/", i+1, r.File)
+			}
+			out = append(out, r)
+			continue
+		}
+		if substitution.MatchString(l) && (i == 0 || !strings.HasPrefix(lines[i-1], ".. results:")) {
+			return nil, fmt.Errorf("docs: line %d: substitution without a preceding results comment: every quoted figure must name its source", i+1)
+		}
+	}
+	return out, nil
+}
+
+// lookup returns the raw value a ref points at.
+func (r resultsRef) lookup(root string) (string, error) {
+	path := filepath.Join(root, filepath.FromSlash(r.File))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("docs: |%s| quotes %s: %w", r.Name, r.File, err)
+	}
+	switch {
+	case strings.HasSuffix(r.File, ".csv"):
+		return lookupCSV(data, r)
+	case strings.HasSuffix(r.File, ".json"):
+		return lookupJSON(data, r)
+	}
+	return "", fmt.Errorf("docs: |%s| quotes %s: only .csv and .json results can be checked", r.Name, r.File)
+}
+
+func lookupCSV(data []byte, r resultsRef) (string, error) {
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		return "", fmt.Errorf("docs: %s: %w", r.File, err)
+	}
+	if len(recs) < 2 {
+		return "", fmt.Errorf("docs: %s: no data rows", r.File)
+	}
+	idx := map[string]int{}
+	for i, h := range recs[0] {
+		idx[strings.TrimSpace(h)] = i
+	}
+	col, ok := idx[r.Col]
+	if !ok {
+		return "", fmt.Errorf("docs: |%s|: %s has no column %q", r.Name, r.File, r.Col)
+	}
+	for c := range r.Row {
+		if _, ok := idx[c]; !ok {
+			return "", fmt.Errorf("docs: |%s|: %s has no column %q", r.Name, r.File, c)
+		}
+	}
+	found := -1
+	for i, rec := range recs[1:] {
+		match := true
+		for c, want := range r.Row {
+			if strings.TrimSpace(rec[idx[c]]) != want {
+				match = false
+			}
+		}
+		if match {
+			if found >= 0 {
+				return "", fmt.Errorf("docs: |%s|: rows %d and %d of %s both match %v; name more columns", r.Name, found+2, i+2, r.File, r.Row)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return "", fmt.Errorf("docs: |%s|: no row of %s matches %v", r.Name, r.File, r.Row)
+	}
+	return strings.TrimSpace(recs[found+1][col]), nil
+}
+
+func lookupJSON(data []byte, r resultsRef) (string, error) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return "", fmt.Errorf("docs: %s: %w", r.File, err)
+	}
+	// Rows select an element of a top-level array (or of "rows").
+	if len(r.Row) > 0 {
+		arr, ok := v.([]any)
+		if !ok {
+			if m, isMap := v.(map[string]any); isMap {
+				arr, ok = m["rows"].([]any)
+			}
+		}
+		if !ok {
+			return "", fmt.Errorf("docs: |%s|: %s is not an array of rows", r.Name, r.File)
+		}
+		var hit any
+		n := 0
+		for _, e := range arr {
+			m, ok := e.(map[string]any)
+			if !ok {
+				continue
+			}
+			match := true
+			for c, want := range r.Row {
+				if fmt.Sprint(m[c]) != want {
+					match = false
+				}
+			}
+			if match {
+				hit = e
+				n++
+			}
+		}
+		if n != 1 {
+			return "", fmt.Errorf("docs: |%s|: %d rows of %s match %v, want exactly 1", r.Name, n, r.File, r.Row)
+		}
+		v = hit
+	}
+	for _, p := range strings.Split(r.Col, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			e, ok := x[p]
+			if !ok {
+				return "", fmt.Errorf("docs: |%s|: %s has no key %q (path %s)", r.Name, r.File, p, r.Col)
+			}
+			v = e
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x) {
+				return "", fmt.Errorf("docs: |%s|: %s: index %q out of range (path %s)", r.Name, r.File, p, r.Col)
+			}
+			v = x[i]
+		default:
+			return "", fmt.Errorf("docs: |%s|: %s: path %s goes through a scalar", r.Name, r.File, r.Col)
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any, []any:
+		return "", fmt.Errorf("docs: |%s|: %s: path %s is not a scalar", r.Name, r.File, r.Col)
+	case nil:
+		return "null", nil
+	default:
+		return fmt.Sprint(x), nil
+	}
+}
+
+var quotedNumber = regexp.MustCompile(`^(-?[0-9][0-9,]*(?:\.([0-9]+))?)(\s*[%×x]|\s*[a-zA-Z/µ]+)?$`)
+
+// matches reports whether the BEP's text shows the file's value. A number
+// is compared after scaling and rounding the file's value to the decimals
+// the BEP shows (thousands separators and a unit suffix allowed); anything
+// else must be equal as text.
+func (r resultsRef) matches(got string) (bool, string) {
+	m := quotedNumber.FindStringSubmatch(r.Value)
+	f, err := strconv.ParseFloat(got, 64)
+	if m == nil || err != nil {
+		return r.Value == got, got
+	}
+	decimals := len(m[2])
+	want := strconv.FormatFloat(f*r.Scale, 'f', decimals, 64)
+	shown := strings.ReplaceAll(m[1], ",", "")
+	if want == "-0" || strings.HasPrefix(want, "-0.") && strings.Trim(want[1:], "0.") == "" {
+		want = want[1:]
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return false, got
+	}
+	return shown == want, want
+}
+
+func TestBEPQuotedFigures(t *testing.T) {
+	refs, err := parseResultsRefs(readBEP(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		got, err := r.lookup(repoRoot)
+		if err != nil {
+			t.Errorf("line %d: %v", r.Line, err)
+			continue
+		}
+		if ok, want := r.matches(got); !ok {
+			t.Errorf("line %d: |%s| shows %q but %s says %q", r.Line, r.Name, r.Value, r.File, want)
+		}
+	}
+	t.Logf("%d quoted figures checked", len(refs))
+}
+
+// TestQuotedFigureChecker shows the checker fails when a figure drifts.
+func TestQuotedFigureChecker(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "results", "x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	csvData := "mode,policy,completion_p50,ndpi\nbasic,prefer,12.3456,TLS\nplain,off,10,BitTorrent\n"
+	jsonData := `{"runs":[{"adoption":0.5,"tls_bytes":0.4321}],"rows":[{"mode":"basic","sec":3}]}`
+	if err := os.WriteFile(filepath.Join(dir, "t.csv"), []byte(csvData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "t.json"), []byte(jsonData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, doc string
+		ok        bool
+		errPart   string
+	}{
+		{"csv number", ".. results: results/x/t.csv row=mode:basic col=completion_p50\n.. |a| replace:: 12.3 s\n", true, ""},
+		{"csv drift", ".. results: results/x/t.csv row=mode:basic col=completion_p50\n.. |a| replace:: 12.4 s\n", false, ""},
+		{"csv text", ".. results: results/x/t.csv row=mode:plain,policy:off col=ndpi\n.. |a| replace:: BitTorrent\n", true, ""},
+		{"csv text drift", ".. results: results/x/t.csv row=mode:plain col=ndpi\n.. |a| replace:: TLS\n", false, ""},
+		{"json path", ".. results: results/x/t.json key=runs.0.tls_bytes scale=100\n.. |a| replace:: 43.2 %\n", true, ""},
+		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
+		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
+		{"no row", ".. results: results/x/t.csv row=mode:full col=ndpi\n.. |a| replace:: TLS\n", false, "no row"},
+		{"no col", ".. results: results/x/t.csv row=mode:basic col=nope\n.. |a| replace:: TLS\n", false, "no column"},
+		{"missing file", ".. results: results/x/none.csv row=a:b col=c\n.. |a| replace:: 1\n", false, "no such file"},
+		{"bare substitution", ".. |a| replace:: 12\n", false, "without a preceding"},
+		{"orphan comment", ".. results: results/x/t.csv col=ndpi\ntext\n", false, "must be followed"},
+		{"outside results", ".. results: /etc/passwd col=a\n.. |a| replace:: 1\n", false, "must be under"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			refs, err := parseResultsRefs(tc.doc)
+			if err == nil {
+				for _, r := range refs {
+					var got string
+					got, err = r.lookup(root)
+					if err != nil {
+						break
+					}
+					if ok, want := r.matches(got); !ok {
+						err = fmt.Errorf("shows %q, file says %q", r.Value, want)
+					}
+				}
+			}
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if tc.errPart != "" && !strings.Contains(err.Error(), tc.errPart) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.errPart)
+			}
+		})
+	}
+}
+
+func FuzzParseResultsRefs(f *testing.F) {
+	f.Add(".. results: results/x/t.csv row=mode:basic col=a\n.. |a| replace:: 12.3 s\n")
+	f.Add(".. results: results/x/t.json key=a.0.b scale=100\n.. |b| replace:: x\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		refs, err := parseResultsRefs(doc)
+		if err != nil {
+			return
+		}
+		for _, r := range refs {
+			_, _ = r.matches("1.5")
+			_, _ = lookupCSV([]byte(doc), r)
+			_, _ = lookupJSON([]byte(doc), r)
+		}
+	})
+}
+
+// TestDocsIndex checks that every link in docs/README.md names a file that
+// exists, and reports documents the index does not list yet.
+func TestDocsIndex(t *testing.T) {
+	idx, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(`\]\(([^)#]+)\)`).FindAllStringSubmatch(string(idx), -1)
+	if len(links) == 0 {
+		t.Fatal("docs/README.md links no document")
+	}
+	linked := map[string]bool{}
+	for _, l := range links {
+		target := l[1]
+		if strings.Contains(target, "://") {
+			continue
+		}
+		linked[filepath.Clean(target)] = true
+		if _, err := os.Stat(filepath.FromSlash(target)); err != nil {
+			t.Errorf("docs/README.md links %s: %v", target, err)
+		}
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || n == "README.md" || strings.HasSuffix(n, ".go") || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if !linked[n] {
+			t.Logf("docs/README.md does not list %s yet", n)
+		}
+	}
+}
