@@ -1,0 +1,125 @@
+package netmodel
+
+import (
+	"time"
+)
+
+// link is one direction of a host's access link. Connections with bytes to
+// cross it are served round-robin, one segment each, so concurrent flows
+// share its capacity fairly whatever their round-trip times.
+type link struct {
+	rate int64 // bytes per second; 0 is unlimited
+	ring []*linkQueue
+	busy bool
+}
+
+// linkQueue is one connection's segments waiting for a link.
+type linkQueue struct {
+	segs    []*segment
+	active  bool             // in the link's ring
+	deliver func(s *segment) // what happens once a segment has crossed
+}
+
+// push queues seg on l; it crosses after the link has served the segments
+// of other connections queued ahead of it in the round.
+func (n *Network) push(l *link, q *linkQueue, seg *segment) {
+	if l.rate <= 0 {
+		q.deliver(seg)
+		return
+	}
+	q.segs = append(q.segs, seg)
+	if !q.active {
+		q.active = true
+		l.ring = append(l.ring, q)
+	}
+	if !l.busy {
+		n.serve(l)
+	}
+}
+
+// serve starts sending the next segment of the round, if any.
+func (n *Network) serve(l *link) {
+	if len(l.ring) == 0 {
+		l.busy = false
+		l.ring = nil
+		return
+	}
+	q := l.ring[0]
+	l.ring[0] = nil
+	l.ring = l.ring[1:]
+	seg := q.segs[0]
+	q.segs[0] = nil
+	q.segs = q.segs[1:]
+	if len(q.segs) > 0 {
+		l.ring = append(l.ring, q)
+	} else {
+		q.active = false
+		q.segs = nil
+	}
+	l.busy = true
+	n.s.After(time.Duration(transmitTime(len(seg.data)+headerBytes, l.rate)), func() {
+		q.deliver(seg)
+		n.serve(l)
+	})
+}
+
+// send puts a segment on the sender's uplink.
+func (n *Network) send(from *Conn, seg *segment) {
+	n.push(&from.h.up, &from.upQ, seg)
+}
+
+// rto is the retransmission timeout after attempt failed transmissions.
+func (n *Network) rto(a, b *Host, attempt int) time.Duration {
+	d := max(minRTO, 4*n.latency(a, b))
+	return d << min(attempt, 10)
+}
+
+// transmit runs when a segment has left the sender's uplink: it crosses the
+// middlebox and the path, then queues for the receiver's downlink.
+func (n *Network) transmit(from *Conn, seg *segment, attempt int) {
+	to := from.peer
+	if from.broken != nil && attempt > 0 {
+		return // the sender gave up on the flow
+	}
+	lat := n.latency(from.h, to.h)
+	var delay time.Duration
+	if n.Middlebox != nil {
+		v := n.Middlebox.Inspect(&Packet{Flow: from.flow, Dir: from.dir, Kind: seg.kind, Offset: seg.offset, Data: seg.data, Attempt: attempt})
+		switch {
+		case v.Reset:
+			n.s.After(lat/2, func() { from.reset(errReset) })
+			n.s.After(lat-lat/2, func() { to.reset(errReset) })
+			return
+		case v.Drop:
+			n.retransmit(from, seg, attempt)
+			return
+		}
+		if v.Rewrite != nil && seg.kind == Data {
+			seg.data = v.Rewrite
+		}
+		delay = v.Delay
+	}
+	if n.lost(from.h, to.h) {
+		n.retransmit(from, seg, attempt)
+		return
+	}
+	n.s.Record("tx", from.flow.ID<<1|uint64(from.dir), uint64(len(seg.data)))
+	n.s.After(lat+delay, func() { n.push(&to.h.down, &to.downQ, seg) })
+}
+
+func (n *Network) retransmit(from *Conn, seg *segment, attempt int) {
+	if attempt >= maxRetransmits {
+		from.reset(errTimedOut)
+		return
+	}
+	n.s.After(n.rto(from.h, from.peer.h, attempt), func() { n.transmit(from, seg, attempt+1) })
+}
+
+// lost decides whether the access links of a and b lose a segment.
+func (n *Network) lost(a, b *Host) bool {
+	p := a.cfg.Loss
+	if b != a {
+		p = 1 - (1-a.cfg.Loss)*(1-b.cfg.Loss)
+	}
+	return p > 0 && n.rand.Float64() < p
+}

@@ -1,0 +1,289 @@
+//go:debug cryptocustomrand=1
+package netmodel
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/sim"
+)
+
+// world is a Sim with a network and hosts made from configs.
+type world struct {
+	s     *sim.Sim
+	n     *Network
+	hosts []*Host
+	envs  []*sim.Env
+}
+
+func newWorld(t testing.TB, seed uint64, cfgs ...HostConfig) *world {
+	t.Helper()
+	s := sim.New(sim.Config{Seed: seed})
+	t.Cleanup(s.Close)
+	w := &world{s: s, n: New(s)}
+	for _, c := range cfgs {
+		h, err := w.n.AddHost(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.hosts = append(w.hosts, h)
+		w.envs = append(w.envs, s.NewEnv(h))
+	}
+	return w
+}
+
+func (w *world) run(t testing.TB) {
+	t.Helper()
+	if err := w.s.Run(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>9)
+	}
+	return b
+}
+
+func TestTransferTimeFollowsCapacityAndLatency(t *testing.T) {
+	const size = 1 << 20
+	tests := []struct {
+		name     string
+		a, b     HostConfig
+		min, max time.Duration
+	}{
+		// 1 MiB at 1 MB/s: about 1.05 s of serialisation plus latency.
+		{"uplink bound", HostConfig{Up: 1e6, Latency: 10 * time.Millisecond}, HostConfig{Latency: 10 * time.Millisecond}, 1040 * time.Millisecond, 1200 * time.Millisecond},
+		{"downlink bound", HostConfig{Latency: 5 * time.Millisecond}, HostConfig{Down: 500e3, Latency: 5 * time.Millisecond}, 2090 * time.Millisecond, 2300 * time.Millisecond},
+		// Unlimited links: a 256 KiB window per 40 ms round trip, 4 rounds.
+		{"window bound", HostConfig{Latency: 10 * time.Millisecond}, HostConfig{Latency: 10 * time.Millisecond}, 80 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 1, tc.a, tc.b)
+			data := pattern(size)
+			var got []byte
+			var doneAt time.Duration
+			l, err := w.envs[1].Listen("tcp", ":6881")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.envs[1].Go("server", func() {
+				c, err := l.Accept()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err = io.ReadAll(c)
+				if err != nil {
+					t.Error(err)
+				}
+				doneAt = w.s.Now()
+				c.Close()
+				l.Close()
+			})
+			w.envs[0].Go("client", func() {
+				c, err := w.envs[0].Dial("tcp", w.hosts[1].Addr().String()+":6881", 0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := c.Write(data); err != nil {
+					t.Error(err)
+				}
+				c.Close()
+			})
+			w.run(t)
+			if !bytes.Equal(got, data) {
+				t.Fatalf("received %d bytes, not the %d sent", len(got), len(data))
+			}
+			if doneAt < tc.min || doneAt > tc.max {
+				t.Fatalf("transfer ended at %v, want within [%v, %v]", doneAt, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+func TestFairShareOfUplink(t *testing.T) {
+	// One uploader at 1 MB/s feeds three receivers at once: each should take
+	// about three times as long as alone, and all finish together.
+	w := newWorld(t, 1, HostConfig{Up: 1e6, Latency: 10 * time.Millisecond},
+		HostConfig{Latency: 10 * time.Millisecond}, HostConfig{Latency: 20 * time.Millisecond}, HostConfig{Latency: 5 * time.Millisecond})
+	const size = 512 << 10
+	var done []time.Duration
+	for i := 1; i <= 3; i++ {
+		l, _ := w.envs[i].Listen("tcp", ":1")
+		w.envs[i].Go("recv", func() {
+			c, _ := l.Accept()
+			b, _ := io.ReadAll(c)
+			if len(b) != size {
+				t.Errorf("got %d bytes", len(b))
+			}
+			done = append(done, w.s.Now())
+		})
+		addr := w.hosts[i].Addr().String() + ":1"
+		w.envs[0].Go("send", func() {
+			c, err := w.envs[0].Dial("tcp", addr, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			c.Write(pattern(size))
+			c.Close()
+		})
+	}
+	w.run(t)
+	if len(done) != 3 {
+		t.Fatalf("%d transfers ended", len(done))
+	}
+	first, last := done[0], done[2]
+	if ideal := time.Duration(3 * size * int64(time.Second) / 1e6); last < ideal || last > ideal*115/100 {
+		t.Fatalf("last transfer ended at %v, want about %v", last, ideal)
+	}
+	if first < last*80/100 {
+		t.Fatalf("unfair share: first ended at %v, last at %v", first, last)
+	}
+}
+
+func TestRefusedUnreachableAndDeadlines(t *testing.T) {
+	w := newWorld(t, 1, HostConfig{Latency: 10 * time.Millisecond}, HostConfig{Latency: 15 * time.Millisecond})
+	e := w.envs[0]
+	var refusedAt, unreachAt time.Duration
+	var errRefusedGot, errUnreach, errRead error
+	e.Go("refused", func() {
+		_, errRefusedGot = e.Dial("tcp", w.hosts[1].Addr().String()+":9", 0)
+		refusedAt = w.s.Now()
+	})
+	e.Go("unreachable", func() {
+		start := w.s.Now()
+		_, errUnreach = e.Dial("tcp", "10.9.9.9:9", 3*time.Second)
+		unreachAt = w.s.Now() - start
+	})
+	l, _ := w.envs[1].Listen("tcp", ":7")
+	w.envs[1].Go("silent server", func() {
+		c, _ := l.Accept()
+		var b [1]byte
+		c.Read(b[:]) // returns when the client closes
+		c.Close()
+	})
+	var readAt time.Duration
+	e.Go("reader", func() {
+		c, err := e.Dial("tcp", w.hosts[1].Addr().String()+":7", 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		start := w.s.Now()
+		c.SetReadDeadline(e.Now().Add(2 * time.Second))
+		_, errRead = c.Read(make([]byte, 10))
+		readAt = w.s.Now() - start
+		c.Close()
+	})
+	w.run(t)
+	if !errors.Is(errRefusedGot, syscall.ECONNREFUSED) || refusedAt != 50*time.Millisecond {
+		t.Errorf("dial to a closed port: %v at %v, want ECONNREFUSED after one round trip (50ms)", errRefusedGot, refusedAt)
+	}
+	var ne net.Error
+	if !errors.As(errUnreach, &ne) || !ne.Timeout() || unreachAt != 3*time.Second {
+		t.Errorf("dial to an unknown address: %v after %v, want a timeout after 3s", errUnreach, unreachAt)
+	}
+	if !errors.Is(errRead, os.ErrDeadlineExceeded) || readAt != 2*time.Second {
+		t.Errorf("read past deadline: %v after %v, want a deadline error after 2s", errRead, readAt)
+	}
+}
+
+func TestCloseGivesEOFAndResetOnUnreadData(t *testing.T) {
+	w := newWorld(t, 1, HostConfig{Latency: time.Millisecond}, HostConfig{Latency: time.Millisecond})
+	e0, e1 := w.envs[0], w.envs[1]
+	l, _ := e1.Listen("tcp", ":1")
+	var eofData []byte
+	var eofErr, resetErr, writeAfterReset error
+	e1.Go("server", func() {
+		c, _ := l.Accept()
+		eofData, eofErr = io.ReadAll(c) // client writes "hello" and closes
+		c.Close()
+		c2, _ := l.Accept()
+		e1.Sleep(10 * time.Millisecond) // let data arrive, then close unread
+		c2.Close()
+	})
+	e0.Go("client", func() {
+		c, _ := e0.Dial("tcp", w.hosts[1].Addr().String()+":1", 0)
+		c.Write([]byte("hello"))
+		c.Close()
+		c2, _ := e0.Dial("tcp", w.hosts[1].Addr().String()+":1", 0)
+		c2.Write([]byte("unread"))
+		_, resetErr = c2.Read(make([]byte, 1))
+		_, writeAfterReset = c2.Write([]byte("more"))
+		c2.Close()
+	})
+	w.run(t)
+	if string(eofData) != "hello" || eofErr != nil {
+		t.Errorf("ReadAll = %q, %v; want hello, nil", eofData, eofErr)
+	}
+	if !errors.Is(resetErr, syscall.ECONNRESET) || !errors.Is(writeAfterReset, syscall.ECONNRESET) {
+		t.Errorf("after the peer closed with unread data: read %v, write %v; want ECONNRESET", resetErr, writeAfterReset)
+	}
+}
+
+func TestListenErrors(t *testing.T) {
+	w := newWorld(t, 1, HostConfig{})
+	h := w.hosts[0]
+	if _, err := h.Listen("tcp", ":80"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ network, addr string }{
+		{"tcp", ":80"}, {"udp", ":81"}, {"tcp", "10.1.2.3:82"}, {"tcp", "nocolon"}, {"tcp", ":99999"},
+	} {
+		if _, err := h.Listen(tc.network, tc.addr); err == nil {
+			t.Errorf("Listen(%q, %q) succeeded", tc.network, tc.addr)
+		}
+	}
+	l, err := h.Listen("tcp", "0.0.0.0:0")
+	if err != nil || l.Addr().(*net.TCPAddr).Port == 0 {
+		t.Fatalf("Listen on port 0: %v %v", l, err)
+	}
+}
+
+func TestBadHostConfig(t *testing.T) {
+	n := New(sim.New(sim.Config{}))
+	for _, c := range []HostConfig{{Up: -1}, {Loss: 1}, {Latency: -time.Second}} {
+		if _, err := n.AddHost(c); err == nil {
+			t.Errorf("AddHost(%+v) succeeded", c)
+		}
+	}
+	if _, err := n.AddHost(HostConfig{Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.AddHost(HostConfig{Name: "x"}); err == nil {
+		t.Error("duplicate name accepted")
+	}
+}
+
+func TestLossKeepsStreamIntact(t *testing.T) {
+	w := newWorld(t, 9, HostConfig{Up: 2e6, Latency: 10 * time.Millisecond, Loss: 0.05}, HostConfig{Latency: 10 * time.Millisecond, Loss: 0.05})
+	data := pattern(2 << 20)
+	var got []byte
+	l, _ := w.envs[1].Listen("tcp", ":1")
+	w.envs[1].Go("recv", func() { c, _ := l.Accept(); got, _ = io.ReadAll(c) })
+	w.envs[0].Go("send", func() {
+		c, err := w.envs[0].Dial("tcp", w.hosts[1].Addr().String()+":1", 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		c.Write(data)
+		c.Close()
+	})
+	w.run(t)
+	if !bytes.Equal(got, data) {
+		t.Fatalf("lossy stream corrupted: %d of %d bytes", len(got), len(data))
+	}
+}
