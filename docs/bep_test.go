@@ -37,6 +37,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bttls/bttls/protocol/tlslevel"
 )
 
 const bepPath = "bep_tls.rst"
@@ -263,12 +265,16 @@ func FuzzParseVectors(f *testing.F) {
 	})
 }
 
-// TestBEPVectors checks the BEP's vectors: each must parse, and each must
-// be recomputed from its inputs by the code (checkVector).
+// TestBEPVectors checks the BEP's vectors: each must parse and be
+// recomputed from its inputs by the code (checkVector), and every vector of
+// docs/test-vectors.md must appear in the BEP with the same values.
 func TestBEPVectors(t *testing.T) {
 	vs, err := parseVectors(readBEP(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(vs) == 0 {
+		t.Fatal("the BEP has no test vectors")
 	}
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
@@ -277,18 +283,153 @@ func TestBEPVectors(t *testing.T) {
 			}
 		})
 	}
+	md, err := os.ReadFile("test-vectors.md")
+	if err != nil {
+		t.Fatalf("reading docs/test-vectors.md: %v", err)
+	}
+	blocks, err := parseMarkdownVectors(string(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range blocks {
+		if err := findInBEP(vs, b); err != nil {
+			t.Errorf("docs/test-vectors.md block %d (%s %s): %v", i+1, b["level"], b["input"], err)
+		}
+	}
 }
 
-// checkVector recomputes one vector. Until a vector kind has a recompute
-// function, the check is against docs/test-vectors.md, which the code's
-// own tests generate.
+// parseMarkdownVectors reads the ```vectors blocks of docs/test-vectors.md:
+// "field: value" lines.
+func parseMarkdownVectors(md string) ([]map[string]string, error) {
+	var out []map[string]string
+	var cur map[string]string
+	for n, line := range strings.Split(md, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "```vectors":
+			cur = map[string]string{}
+		case line == "```" && cur != nil:
+			out = append(out, cur)
+			cur = nil
+		case cur != nil && line != "":
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				return nil, fmt.Errorf("docs: test-vectors.md line %d: %q is not \"field: value\"", n+1, line)
+			}
+			cur[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if cur != nil {
+		return nil, errors.New("docs: test-vectors.md: unterminated vectors block")
+	}
+	if len(out) == 0 {
+		return nil, errors.New("docs: test-vectors.md has no vectors blocks")
+	}
+	return out, nil
+}
+
+// findInBEP finds the BEP vector with the same level, input (and epoch) as
+// a test-vectors.md block and checks every field the block has.
+func findInBEP(vs []vector, b map[string]string) error {
+	for _, v := range vs {
+		if v.text("level") != b["level"] || v.Fields["input"] != b["input"] || v.Fields["epoch"] != b["epoch"] {
+			continue
+		}
+		for k, want := range b {
+			got, ok := v.Fields[k]
+			if k == "level" {
+				got, ok = v.text(k), true
+			}
+			if !ok {
+				return fmt.Errorf("the BEP's vector %q lacks field %q", v.Name, k)
+			}
+			if got != want {
+				return fmt.Errorf("the BEP's vector %q has %s = %s, docs/test-vectors.md %s", v.Name, k, got, want)
+			}
+		}
+		return nil
+	}
+	return errors.New("not in the BEP")
+}
+
+// text returns a quoted field without its quotes.
+func (v vector) text(name string) string {
+	return strings.Trim(v.Fields[name], `"`)
+}
+
+// checkVector recomputes one vector with the reference implementation's
+// code and compares every derived field.
 func checkVector(v vector) error {
 	for _, k := range v.Order {
+		if k == "epoch" {
+			continue
+		}
 		if _, err := v.value(k); err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("docs: test vector %q: no recompute function for this kind", v.Name)
+	var ty tlslevel.Type
+	switch v.text("level") {
+	case "basic":
+		ty = tlslevel.TypeBasic
+	case "strict":
+		ty = tlslevel.TypeStrict
+	default:
+		return fmt.Errorf("docs: test vector %q: no recompute for level %q", v.Name, v.text("level"))
+	}
+	in, err := v.value("input")
+	if err != nil {
+		return err
+	}
+	key := tlslevel.BasicKey(in)
+	var epoch uint16
+	if ty == tlslevel.TypeStrict {
+		key = tlslevel.StrictKey(in)
+		e, err := strconv.ParseUint(v.Fields["epoch"], 10, 16)
+		if err != nil {
+			return fmt.Errorf("docs: test vector %q: epoch %q is not a decimal uint16", v.Name, v.Fields["epoch"])
+		}
+		epoch = uint16(e)
+	}
+	ei, err := v.value("exporter_initiator")
+	if err != nil {
+		return err
+	}
+	er, err := v.value("exporter_responder")
+	if err != nil {
+		return err
+	}
+	pi, pr := tlslevel.MAC(key, ei), tlslevel.MAC(key, er)
+	derived := map[string][]byte{
+		"exporter_label_initiator": []byte(tlslevel.ExporterLabel(ty, tlslevel.Initiator)),
+		"exporter_label_responder": []byte(tlslevel.ExporterLabel(ty, tlslevel.Responder)),
+		"key":                      key[:],
+		"proof_initiator":          pi[:],
+		"proof_responder":          pr[:],
+		"message_initiator":        tlslevel.Message{Type: ty, Body: tlslevel.Proof{Epoch: epoch, MAC: pi}.AppendBody(nil, ty)}.Append(nil),
+		"message_responder":        tlslevel.Message{Type: ty, Body: tlslevel.Proof{Epoch: epoch, MAC: pr}.AppendBody(nil, ty)}.Append(nil),
+	}
+	checked := 0
+	for _, k := range v.Order {
+		want, ok := derived[k]
+		if !ok {
+			continue
+		}
+		got, _ := v.value(k)
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("docs: test vector %q: %s is %x in the BEP, the code derives %x", v.Name, k, got, want)
+		}
+		checked++
+	}
+	for _, k := range []string{"key", "proof_initiator", "proof_responder"} {
+		if _, ok := v.Fields[k]; !ok {
+			return fmt.Errorf("docs: test vector %q lacks %q", v.Name, k)
+		}
+	}
+	if checked == 0 {
+		return fmt.Errorf("docs: test vector %q: no field was recomputed", v.Name)
+	}
+	return nil
 }
 
 // resultsRef is one quoted figure: a results comment and its substitution.
