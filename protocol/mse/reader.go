@@ -2,6 +2,7 @@ package mse
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 )
 
@@ -60,7 +61,7 @@ func (h *handshakeReader) syncOn(marker []byte, limit int) error {
 		// so a non-MSE stream costs bounded memory.
 		if err := h.fill(len(h.buf) + 1); err != nil {
 			if err == io.ErrUnexpectedEOF {
-				return ErrNoSync
+				return fmt.Errorf("%w: the peer closed after %d bytes (it refused us, or is not MSE)", ErrNoSync, len(h.buf))
 			}
 			return err
 		}

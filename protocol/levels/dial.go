@@ -1,0 +1,110 @@
+package levels
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/mse"
+	"github.com/bttls/bttls/protocol/negotiate"
+	"github.com/bttls/bttls/protocol/tlslevel"
+	"github.com/bttls/bttls/protocol/transport"
+)
+
+// Connect implements transport.Dialer: it dials addr once per planned
+// transport until one succeeds or the plan forbids going on.
+func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h transport.Hint, timeout time.Duration) (*transport.Conn, error) {
+	if timeout <= 0 {
+		timeout = env.DefaultDialTimeout
+	}
+	deadline := e.Now().Add(timeout)
+	sec := securityOf(tor)
+	k := negotiate.Knowledge{Pinned: t.cfg.Pins.Pinned(addr, e.Now()), Hint: h}
+	plan := negotiate.Plan(sec.Level, t.policy(sec), k, t.legacy)
+	var errs []error
+	for i, kind := range plan {
+		left := deadline.Sub(e.Now())
+		if left <= 0 {
+			errs = append(errs, timeoutErr(kind.String(), timeout))
+			break
+		}
+		c, stage, err := t.attempt(e, addr, tor, sec, kind, deadline, left)
+		if err == nil {
+			if kind.IsTLS() {
+				if err := t.cfg.Pins.Pin(addr, e.Now()); err != nil {
+					t.cfg.Logf("bttls: %s: %v", addr, err)
+				}
+			}
+			return c, nil
+		}
+		errs = append(errs, fmt.Errorf("%v attempt: %w", kind, err))
+		if !negotiate.MayFallBack(plan, i, stage) {
+			if kind.IsTLS() {
+				errs = append(errs, noFallback(k, stage, sec.Level))
+			}
+			break
+		}
+		t.cfg.Logf("bttls: %s: %v failed (%v), falling back to %v", addr, kind, err, plan[i+1])
+	}
+	err := fmt.Errorf("bttls: connecting to %s: %w", addr, errors.Join(errs...))
+	t.cfg.Logf("%v", err)
+	return nil, err
+}
+
+// attempt makes one connection of the given kind.
+func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec *Security, kind transport.Kind, deadline time.Time, left time.Duration) (*transport.Conn, negotiate.Stage, error) {
+	raw, err := e.Dial("tcp", addr, left)
+	if err != nil {
+		return nil, negotiate.BeforeTLS, err
+	}
+	raw.SetDeadline(deadline)
+	ok := false
+	defer func() {
+		if !ok {
+			raw.Close()
+		}
+	}()
+	var c net.Conn = raw
+	switch kind {
+	case transport.Plain:
+	case transport.MSE:
+		st, _, err := mse.Initiate(raw, e.CryptoRand(), tor.InfoHash[:], mse.RC4|mse.Plaintext, nil)
+		if err != nil {
+			return nil, negotiate.BeforeTLS, err
+		}
+		c = &mseConn{Conn: raw, s: st}
+	case transport.TLSBasic, transport.TLSStrict:
+		tc := tls.Client(raw, tlslevel.ClientConfig(t.opts))
+		// The TLS handshake is run on its own first so that a failure here
+		// (a legacy peer answering with MSE Yb, a reset) is told apart from
+		// a failure of the level proof, which must never fall back.
+		if err := tc.Handshake(); err != nil {
+			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake: %w", err)
+		}
+		if err := tlslevel.Initiate(tc, sec.Credential); err != nil {
+			return nil, negotiate.AfterTLS, err
+		}
+		c = tc
+	default:
+		return nil, negotiate.BeforeTLS, fmt.Errorf("bttls: %v is not supported by this transport", kind)
+	}
+	raw.SetDeadline(time.Time{})
+	ok = true
+	return &transport.Conn{Conn: c, Kind: kind, Torrent: tor}, negotiate.BeforeTLS, nil
+}
+
+// noFallback says why a failed TLS attempt was not followed by a legacy one.
+func noFallback(k negotiate.Knowledge, s negotiate.Stage, level transport.Kind) error {
+	switch {
+	case s == negotiate.AfterTLS:
+		return errors.New("no fallback: the failure came after the TLS handshake")
+	case level != transport.TLSBasic:
+		return fmt.Errorf("no fallback: a %v torrent is carried over TLS only", level)
+	case k.Pinned:
+		return errors.New("no fallback: this address is pinned (it completed a bttls handshake before)")
+	}
+	return errors.New("no fallback: policy require")
+}
