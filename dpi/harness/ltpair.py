@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Transfer one file between two python3-libtorrent sessions over loopback.
 
-The DPI harness (dpi/harness) runs this under tcpdump and classifies the
+The DPI harness (dpi/harness, which embeds this file) runs this under tcpdump and classifies the
 capture. The seeder listens on 127.0.0.1:PORT (with the 's' suffix for an
-SSL torrent, as libtorrent's SSL torrents require); the leecher dials it.
+SSL torrent, as libtorrent's SSL torrents require); the leecher listens on
+--get-port (libtorrent may connect back to it) and dials the seeder.
 
-  ltpair.py --mode plain|mse|ssl --port PORT --dir DIR [--certs DIR]
+  ltpair.py --mode plain|mse|ssl --port PORT --get-port PORT --dir DIR [--certs DIR]
 
 --certs holds ca.pem, seed.pem, seed.key, get.pem, get.key, dh.pem (made by
 the harness) for --mode ssl. Prints one JSON line: the v1 and v2 infohashes
@@ -22,6 +23,7 @@ import libtorrent as lt
 p = argparse.ArgumentParser()
 p.add_argument("--mode", choices=["plain", "mse", "ssl"], required=True)
 p.add_argument("--port", type=int, required=True)
+p.add_argument("--get-port", type=int, default=0)
 p.add_argument("--dir", required=True)
 p.add_argument("--certs")
 p.add_argument("--size", type=int, default=256 * 1024)
@@ -65,7 +67,7 @@ def session(listen):
 
 suffix = "s" if a.mode == "ssl" else ""
 seeder = session("127.0.0.1:%d%s" % (a.port, suffix))
-leecher = session("127.0.0.1:0" + suffix)
+leecher = session("127.0.0.1:%d%s" % (a.get_port, suffix))
 
 
 def add(ses, path, role):

@@ -1,0 +1,173 @@
+package harness
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite results/dpi/ from the captures of this run")
+
+// rows collects one table row per capture, written by TestMain with -update.
+var (
+	rowsMu sync.Mutex
+	rows   = map[string]Row{}
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if *update && code == 0 {
+		var list []Row
+		for _, r := range rows {
+			list = append(list, r)
+		}
+		sort.Slice(list, func(i, j int) bool { return modeOrder(list[i].Mode) < modeOrder(list[j].Mode) })
+		if err := WriteTable(filepath.Join("..", "..", "results", "dpi"), list, tablePreamble); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const tablePreamble = `# DPI classification of every transport (generated)
+
+Regenerate: ` + "`go test ./dpi/harness -run DPI -update`" + ` (root; tcpdump, ndpiReader, tshark,
+python3-libtorrent). One row per capture: the flow that carried the transfer,
+over loopback. nDPI is ndpiReader 4.2; JA3 is computed from the ClientHello and
+checked equal to tshark's tls.handshake.ja3; JA4 is computed by dpi/fingerprint;
+FET is the GFW fully-encrypted-traffic rule set (dpi/fet) on the client's first
+payload; the last column lists every infohash encoding found anywhere in the
+capture. See docs/dpi.md.
+`
+
+func modeOrder(m string) string {
+	order := []string{"libtorrent plain", "libtorrent mse", "libtorrent ssl"}
+	for i, o := range order {
+		if m == o {
+			return fmt.Sprintf("%02d", i)
+		}
+	}
+	return "50 " + m
+}
+
+func record(r *Report) {
+	rowsMu.Lock()
+	defer rowsMu.Unlock()
+	rows[r.Mode] = r.Row()
+}
+
+// needTools skips the test when a tool the harness runs is missing or we
+// are not root, except under CI=true, where that is a failure.
+func needTools(t *testing.T, extra ...func() error) {
+	t.Helper()
+	check := func(err error) {
+		if err == nil {
+			return
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("DPI harness cannot run under CI: %v", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	for _, tool := range []string{"tcpdump", "ndpiReader", "tshark"} {
+		_, err := LookTool(tool)
+		check(err)
+	}
+	if os.Geteuid() != 0 {
+		check(errors.New("harness: capturing on lo needs root"))
+	}
+	for _, f := range extra {
+		check(f())
+	}
+}
+
+// captureRun captures one transfer made by run on a fresh port and analyses it.
+// The capture holds the seeder's port and a second port for the leecher to
+// listen on, since a client may also connect back to it.
+func captureRun(t *testing.T, mode string, run func(dir string, port, getPort int) (*Transfer, error)) (*Report, *Transfer) {
+	t.Helper()
+	dir := t.TempDir()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	getPort, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := StartCapture(dir, strings.ReplaceAll(mode, " ", "-"), port, getPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, runErr := run(dir, port, getPort)
+	if err := c.Stop(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		t.Fatalf("%s: %v", mode, runErr)
+	}
+	r, err := Analyze(mode, c.Path, port, InfohashNeedles(tr.V1, tr.V2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Flows {
+		if f.Hello != nil && f.TsharkJA3 != "" && f.TsharkJA3 != f.JA3() {
+			t.Errorf("%s: JA3 computed %s (%s), tshark says %s", mode, f.JA3(), f.Hello.JA3String(), f.TsharkJA3)
+		}
+	}
+	row := r.Row()
+	t.Logf("%s: nDPI %s [%s] SNI %q ALPN %q %s %s JA3 %s JA4 %s FET %s infohash %s (%d flows, %d/%d B)",
+		mode, row.NDPI, row.Risks, row.SNI, row.ALPN, row.TLSVersion, row.Cipher, row.JA3, row.JA4,
+		row.FET, row.Infohash, row.Flows, row.ClientBytes, row.ServerBytes)
+	record(r)
+	return r, tr
+}
+
+// TestDPILibtorrent captures the established client's three transports: the
+// baseline bttls is compared with.
+func TestDPILibtorrent(t *testing.T) {
+	needTools(t, HaveLibtorrent)
+	for _, mode := range LibtorrentModes {
+		t.Run(mode, func(t *testing.T) {
+			r, tr := captureRun(t, "libtorrent "+mode, func(dir string, port, getPort int) (*Transfer, error) {
+				return RunLibtorrent(dir, mode, port, getPort)
+			})
+			m := r.Main()
+			if m.NDPI == nil {
+				t.Fatalf("ndpiReader did not list the transfer flow %s -> %s", m.Client, m.Server)
+			}
+			switch mode {
+			case "plain":
+				// The harness must see what nDPI is known to see.
+				if m.NDPI.Protocol != "BitTorrent" {
+					t.Errorf("plaintext BT classified %q, want BitTorrent", m.NDPI.Protocol)
+				}
+				if len(r.InfohashFound) == 0 {
+					t.Errorf("plaintext BT capture: infohash not found")
+				}
+			case "mse":
+				if m.NDPI.Protocol == "BitTorrent" {
+					t.Errorf("MSE classified BitTorrent by nDPI 4.2 (expected Unknown): %s", m.NDPI.Line)
+				}
+				if m.Hello != nil {
+					t.Errorf("MSE flow parsed as a TLS ClientHello")
+				}
+			case "ssl":
+				if m.NDPI.Protocol != "TLS" || m.Hello == nil {
+					t.Errorf("SSL torrent classified %q", m.NDPI.Protocol)
+				}
+				if want := fmt.Sprintf("%x", tr.V1); m.Hello != nil && m.Hello.ServerName != want {
+					t.Errorf("SSL torrent SNI %q, want the hex infohash %s", m.Hello.ServerName, want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package harness
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// WriteTable writes rows as table.md, table.csv and table.json into dir.
+func WriteTable(dir string, rows []Row, preamble string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var md strings.Builder
+	md.WriteString(preamble)
+	md.WriteString("\n| mode | nDPI | risks | SNI | ALPN | TLS | cipher | JA3 | JA4 | FET (first payload) | infohash in capture |\n")
+	md.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (%d B) | %s |\n",
+			r.Mode, dash(r.NDPI), dash(r.Risks), dash(r.SNI), dash(r.ALPN), dash(r.TLSVersion),
+			dash(r.Cipher), dash(r.JA3), dash(r.JA4), r.FET, r.FirstLen, r.Infohash)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "table.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	j, err := json.MarshalIndent(rows, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "table.json"), append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "table.csv"))
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"mode", "flows", "ndpi", "risks", "sni", "alpn", "tls_version", "cipher", "ja3", "ja3_tshark",
+		"ja4", "fet", "first_payload_len", "infohash_found", "client_bytes", "server_bytes"})
+	for _, r := range rows {
+		w.Write([]string{r.Mode, strconv.Itoa(r.Flows), r.NDPI, r.Risks, r.SNI, r.ALPN, r.TLSVersion, r.Cipher,
+			r.JA3, r.JA3Tshark, r.JA4, r.FET, strconv.Itoa(r.FirstLen), r.Infohash,
+			strconv.Itoa(r.ClientBytes), strconv.Itoa(r.ServerBytes)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return strings.ReplaceAll(s, "|", "/")
+}
