@@ -198,4 +198,3 @@ func FuzzParseMagnetValue(f *testing.F) {
 		}
 	})
 }
-
