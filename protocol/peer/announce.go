@@ -1,0 +1,106 @@
+package peer
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/bttls/bttls/protocol/env"
+)
+
+// AnnounceRequest is what a tracker announce sends (BEP 3).
+type AnnounceRequest struct {
+	InfoHash   [20]byte
+	PeerID     [20]byte
+	Port       int
+	Uploaded   int64
+	Downloaded int64
+	Left       int64
+	// Event is "started", "completed", "stopped" or empty.
+	Event   string
+	NumWant int
+}
+
+// AnnounceResponse is what a tracker answered.
+type AnnounceResponse struct {
+	Interval time.Duration
+	Peers    []netip.AddrPort
+}
+
+// AnnounceFunc announces to the tracker at url. The tracker client in
+// protocol/tracker provides one; tests pass their own.
+type AnnounceFunc func(e env.Env, url string, req AnnounceRequest) (AnnounceResponse, error)
+
+const (
+	minAnnounceInterval     = 10 * time.Second
+	defaultAnnounceInterval = 2 * time.Minute
+	maxAnnounceInterval     = 30 * time.Minute
+)
+
+// announceLoop announces "started", then as often as the tracker asks,
+// "completed" when the download finishes, until the torrent closes.
+func (t *Torrent) announceLoop() {
+	event := "started"
+	completedSent := false
+	for {
+		t.mu.Lock()
+		closed := t.closed
+		if !completedSent && t.picker != nil && t.picker.Done() && event == "" {
+			if t.downloadedAny {
+				event = "completed"
+			}
+			completedSent = true
+		}
+		t.mu.Unlock()
+		if closed {
+			return
+		}
+		interval := defaultAnnounceInterval
+		resp, err := t.announce(event)
+		if err != nil {
+			t.c.logf("peer: %s: announce: %v", t.name(), err)
+			interval = minAnnounceInterval * 3
+		} else {
+			event = ""
+			interval = min(max(resp.Interval, minAnnounceInterval), maxAnnounceInterval)
+			t.addCandidates(resp.Peers, "tracker")
+		}
+		// Wake early when the download completes, to announce it.
+		deadline := t.c.e.Now().Add(interval)
+		for t.c.e.Now().Before(deadline) {
+			if t.announceSig.Wait(deadline.Sub(t.c.e.Now())) {
+				t.mu.Lock()
+				done := t.closed || (!completedSent && t.picker != nil && t.picker.Done())
+				t.mu.Unlock()
+				if done {
+					break
+				}
+			}
+		}
+	}
+}
+
+// announce sends one announce to every tracker in turn until one answers.
+func (t *Torrent) announce(event string) (AnnounceResponse, error) {
+	t.mu.Lock()
+	req := AnnounceRequest{
+		InfoHash:   t.infoHash,
+		PeerID:     t.c.cfg.PeerID,
+		Port:       t.c.listenPort(),
+		Uploaded:   t.stats.Uploaded,
+		Downloaded: t.stats.Downloaded,
+		Left:       t.left(),
+		Event:      event,
+		NumWant:    50,
+	}
+	trackers := t.trackers
+	t.mu.Unlock()
+	var lastErr error
+	for _, u := range trackers {
+		resp, err := t.c.cfg.Announce(t.c.e, u, req)
+		if err == nil {
+			return resp, nil
+		}
+		lastErr = err
+	}
+	return AnnounceResponse{}, lastErr
+}

@@ -1,0 +1,377 @@
+package peer
+
+import (
+	"bufio"
+
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/session"
+	"github.com/bttls/bttls/protocol/transport"
+	"github.com/bttls/bttls/protocol/wire"
+)
+
+const (
+	// maxInbox bounds decoded-but-unprocessed bytes per connection; the
+	// reader stops reading (and TCP pushes back) beyond it.
+	maxInbox = 256 << 10
+	// uploadChunk is how many piece messages go out per write.
+	uploadChunk = 4
+	readBufSize = 16 << 10
+)
+
+// conn is one peer connection after the handshakes.
+type conn struct {
+	t        *Torrent
+	id       uint64
+	tc       *transport.Conn
+	addr     string
+	outbound bool
+	peerID   [20]byte
+	// listenAddr is where the peer accepts connections (dialled address, or
+	// remote IP plus the BEP 10 "p" port), for PEX; invalid if unknown.
+	listenAddr netip.AddrPort
+
+	// Guarded by t.mu.
+	sess      *session.Session
+	nextPEX   time.Time
+	pexSent   map[netip.AddrPort]bool
+	lastDown  int64
+	lastUp    int64
+	rate      float64 // bytes/s over the last choke round (down or up, see runChoker)
+	strikes   int
+	mdPending map[int]time.Time
+
+	wake  env.Signal // the driver waits on it
+	space env.Signal // the reader waits on it when the inbox is full
+
+	mu         sync.Mutex // guards the fields below
+	inbox      []wire.Message
+	inboxBytes int
+	closed     bool
+	err        error
+}
+
+func reserved() wire.Reserved {
+	var r wire.Reserved
+	r.SetExtension()
+	r.SetFast()
+	return r
+}
+
+// handshakeOut runs the BEP 3 handshake on an outbound transport conn.
+func (c *Client) handshakeOut(t *Torrent, tc *transport.Conn, addr string) (*conn, error) {
+	if tc.Torrent != nil && tc.Torrent.InfoHash != t.infoHash {
+		return nil, fmt.Errorf("peer: transport set up for torrent %x, want %x", tc.Torrent.InfoHash, t.infoHash)
+	}
+	tc.SetDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
+	ours := wire.Handshake{Reserved: reserved(), InfoHash: t.infoHash, PeerID: c.cfg.PeerID}
+	if _, err := tc.Write(ours.Append(nil)); err != nil {
+		return nil, fmt.Errorf("peer: sending handshake: %w", err)
+	}
+	theirs, err := wire.ReadHandshake(tc)
+	if err != nil {
+		return nil, err
+	}
+	if theirs.InfoHash != t.infoHash {
+		return nil, fmt.Errorf("peer: handshake names torrent %x, want %x", theirs.InfoHash, t.infoHash)
+	}
+	tc.SetDeadline(time.Time{})
+	return t.addConn(tc, addr, true, ours, theirs)
+}
+
+// handleInbound sets up the transport and the BEP 3 handshake of an
+// accepted connection, then runs it.
+func (c *Client) handleInbound(nc net.Conn) {
+	nc.SetDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
+	tc, err := c.cfg.Acceptor.Accept(c.e, nc, c, c.cfg.HandshakeTimeout)
+	if err != nil {
+		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
+		nc.Close()
+		return
+	}
+	cn, err := c.handshakeIn(tc)
+	if err != nil {
+		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
+		tc.Close()
+		return
+	}
+	cn.run()
+}
+
+func (c *Client) handshakeIn(tc *transport.Conn) (*conn, error) {
+	tc.SetDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
+	theirs, err := wire.ReadHandshake(tc)
+	if err != nil {
+		return nil, err
+	}
+	if tc.Torrent != nil && tc.Torrent.InfoHash != theirs.InfoHash {
+		return nil, fmt.Errorf("peer: handshake names torrent %x but the transport was set up for %x", theirs.InfoHash, tc.Torrent.InfoHash)
+	}
+	t := c.torrent(theirs.InfoHash)
+	if t == nil {
+		return nil, fmt.Errorf("peer: handshake names torrent %x, which we do not serve", theirs.InfoHash)
+	}
+	ours := wire.Handshake{Reserved: reserved(), InfoHash: t.infoHash, PeerID: c.cfg.PeerID}
+	if _, err := tc.Write(ours.Append(nil)); err != nil {
+		return nil, fmt.Errorf("peer: sending handshake: %w", err)
+	}
+	tc.SetDeadline(time.Time{})
+	return t.addConn(tc, tc.RemoteAddr().String(), false, ours, theirs)
+}
+
+// addConn registers a connection whose handshakes are done.
+func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, theirs wire.Handshake) (*conn, error) {
+	if theirs.PeerID == t.c.cfg.PeerID {
+		return nil, errors.New("peer: connected to ourselves")
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errClosed
+	}
+	if t.banned[theirs.PeerID] {
+		return nil, fmt.Errorf("peer: %q is banned (sent corrupt pieces)", theirs.PeerID[:])
+	}
+	for _, o := range t.conns {
+		if o.peerID == theirs.PeerID {
+			return nil, fmt.Errorf("peer: already connected to %q", theirs.PeerID[:])
+		}
+	}
+	if len(t.conns) >= t.c.cfg.MaxConns+t.c.cfg.MaxConns/5 {
+		return nil, errors.New("peer: too many connections")
+	}
+	now := t.c.e.Now()
+	cfg := session.Config{
+		Fast:        ours.Reserved.Fast() && theirs.Reserved.Fast(),
+		Extensions:  ours.Reserved.Extension() && theirs.Reserved.Extension(),
+		LocalExt:    t.localExtLocked(),
+		MaxRequests: t.c.cfg.MaxRequests,
+	}
+	t.nextConnID++
+	cn := &conn{
+		t: t, id: t.nextConnID, tc: tc, addr: addr, outbound: outbound, peerID: theirs.PeerID,
+		sess:    session.New(cfg, t.picker, now),
+		nextPEX: now.Add(2 * time.Second),
+		pexSent: map[netip.AddrPort]bool{},
+		wake:    t.c.e.NewSignal(),
+		space:   t.c.e.NewSignal(),
+	}
+	if outbound {
+		cn.listenAddr, _ = netip.ParseAddrPort(addr)
+	}
+	cn.sess.Start()
+	t.conns = append(t.conns, cn)
+	t.notifyLocked()
+	t.c.logf("peer: %s: connected to %s (%s, %s)", t.name(), addr, tc.Kind, dirName(outbound))
+	return cn, nil
+}
+
+func dirName(outbound bool) string {
+	if outbound {
+		return "outbound"
+	}
+	return "inbound"
+}
+
+// run drives the connection until it fails; the reader runs beside it.
+func (cn *conn) run() {
+	e := cn.t.c.e
+	e.Go("peer-read "+cn.addr, cn.readLoop)
+	cn.wake.Notify()
+	var wbuf []byte
+	lastTick := e.Now()
+	for {
+		cn.wake.Wait(cn.t.c.cfg.Tick)
+		cn.mu.Lock()
+		msgs := cn.inbox
+		cn.inbox, cn.inboxBytes = nil, 0
+		closed, cerr := cn.closed, cn.err
+		cn.mu.Unlock()
+		cn.space.Notify()
+		if closed {
+			cn.finish(cerr)
+			return
+		}
+		now := e.Now()
+		t := cn.t
+		t.mu.Lock()
+		err := cn.stepLocked(msgs, now)
+		if err == nil && now.Sub(lastTick) >= cn.t.c.cfg.Tick {
+			lastTick = now
+			err = cn.sess.Tick(now)
+		}
+		var r session.Ready
+		if err == nil {
+			r, err = cn.drainLocked()
+		}
+		t.mu.Unlock()
+		if err == nil {
+			wbuf, err = cn.write(wbuf[:0], r)
+		}
+		if err != nil {
+			cn.fail(err)
+		}
+	}
+}
+
+// stepLocked feeds received messages to the session.
+func (cn *conn) stepLocked(msgs []wire.Message, now time.Time) error {
+	for _, m := range msgs {
+		kind := cn.tc.Kind
+		if m.Type == wire.Piece && !m.KeepAlive {
+			cn.t.countLocked(kind, cn.peerID, int64(len(m.Block)), 0)
+		}
+		if err := cn.sess.Step(m, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drainLocked collects what the session wants sent, handling its events
+// (which may produce more to send) until nothing is left.
+func (cn *conn) drainLocked() (session.Ready, error) {
+	var out session.Ready
+	for cn.sess.HasReady() {
+		r := cn.sess.Ready()
+		out.Messages = append(out.Messages, r.Messages...)
+		out.Uploads = append(out.Uploads, r.Uploads...)
+		for _, ev := range r.Events {
+			if err := cn.t.handleEventLocked(cn, ev); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// write sends messages, then uploads (read from storage), in chunks.
+func (cn *conn) write(buf []byte, r session.Ready) ([]byte, error) {
+	t := cn.t
+	e := t.c.e
+	for _, m := range r.Messages {
+		buf = m.Append(buf)
+	}
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		cn.tc.SetWriteDeadline(e.Now().Add(t.c.cfg.WriteTimeout))
+		_, err := cn.tc.Write(buf)
+		buf = buf[:0]
+		return err
+	}
+	t.mu.Lock()
+	store := t.store
+	t.mu.Unlock()
+	for i, b := range r.Uploads {
+		if store == nil {
+			break
+		}
+		// Piece message header, then the block read straight into buf.
+		m := wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: make([]byte, 0)}
+		hdr := m.Append(nil)
+		start := len(buf)
+		buf = append(buf, hdr...)
+		buf = slices.Grow(buf, b.Length)[:len(buf)+b.Length]
+		// Fix the length prefix for the block that follows the header.
+		putUint32(buf[start:], uint32(9+b.Length))
+		if err := store.ReadBlock(b.Piece, b.Begin, buf[len(buf)-b.Length:]); err != nil {
+			return buf, fmt.Errorf("peer: serving piece %d: %w", b.Piece, err)
+		}
+		t.c.limiter.take(b.Length)
+		t.mu.Lock()
+		cn.sess.Uploaded(b.Length)
+		t.countLocked(cn.tc.Kind, cn.peerID, 0, int64(b.Length))
+		t.mu.Unlock()
+		if (i+1)%uploadChunk == 0 {
+			if err := flush(); err != nil {
+				return buf, fmt.Errorf("peer: writing: %w", err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return buf, fmt.Errorf("peer: writing: %w", err)
+	}
+	return buf, nil
+}
+
+func putUint32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// readLoop decodes messages into the inbox, pausing while it is full.
+func (cn *conn) readLoop() {
+	e := cn.t.c.e
+	r := wire.NewReader(bufio.NewReaderSize(cn.tc, readBufSize))
+	for {
+		cn.tc.SetReadDeadline(e.Now().Add(cn.t.c.cfg.ReadTimeout))
+		m, err := r.ReadMessage()
+		if err != nil {
+			cn.fail(fmt.Errorf("peer: reading from %s: %w", cn.addr, err))
+			return
+		}
+		n := len(m.Block) + len(m.Bitfield) + len(m.Payload) + 16
+		cn.mu.Lock()
+		cn.inbox = append(cn.inbox, m)
+		cn.inboxBytes += n
+		for cn.inboxBytes > maxInbox && !cn.closed {
+			cn.mu.Unlock()
+			cn.wake.Notify()
+			cn.space.Wait(0)
+			cn.mu.Lock()
+		}
+		closed := cn.closed
+		cn.mu.Unlock()
+		cn.wake.Notify()
+		if closed {
+			return
+		}
+	}
+}
+
+// fail closes the connection; the driver cleans up.
+func (cn *conn) fail(err error) {
+	cn.mu.Lock()
+	if cn.closed {
+		cn.mu.Unlock()
+		return
+	}
+	cn.closed, cn.err = true, err
+	cn.mu.Unlock()
+	cn.tc.Close()
+	cn.wake.Notify()
+	cn.space.Notify()
+}
+
+// failLocked is fail for callers holding t.mu (fail takes only cn.mu and
+// closes the socket, which does not block on the peer).
+func (cn *conn) failLocked(err error) { cn.fail(err) }
+
+// finish removes a closed connection from its torrent.
+func (cn *conn) finish(err error) {
+	t := cn.t
+	t.mu.Lock()
+	cn.sess.Close()
+	if k := slices.Index(t.conns, cn); k >= 0 {
+		t.conns = slices.Delete(t.conns, k, k+1)
+	}
+	// Blocks it held are free again: let the others ask for them.
+	for _, o := range t.conns {
+		o.sess.Refill()
+		o.wake.Notify()
+	}
+	t.notifyLocked()
+	t.mu.Unlock()
+	if err != nil && !errors.Is(err, errClosed) {
+		t.c.logf("peer: %s: %s disconnected: %v", t.name(), cn.addr, err)
+	}
+}
+

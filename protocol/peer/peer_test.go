@@ -1,0 +1,138 @@
+package peer
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/meta"
+	"github.com/bttls/bttls/protocol/storage"
+	"github.com/bttls/bttls/protocol/transport"
+)
+
+// makeTorrent writes size random bytes and returns their torrent.
+func makeTorrent(t *testing.T, size int, pieceLength int64) (*meta.Torrent, []byte) {
+	t.Helper()
+	data := make([]byte, size)
+	r := rand.New(rand.NewPCG(uint64(size), 99))
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	p := filepath.Join(t.TempDir(), "payload.bin")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := meta.Create(p, meta.CreateOptions{PieceLength: pieceLength})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor, err := meta.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tor, data
+}
+
+// fastConfig makes the periodic work quick enough for a test.
+func fastConfig() Config {
+	return Config{
+		Env:           env.OS{},
+		ListenAddr:    "127.0.0.1:0",
+		Tick:          50 * time.Millisecond,
+		PEXInterval:   200 * time.Millisecond,
+		ChokeInterval: time.Second,
+	}
+}
+
+func newClient(t *testing.T, cfg Config) *Client {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitComplete waits for every torrent to complete or the deadline to pass.
+func waitComplete(t *testing.T, timeout time.Duration, ts ...*Torrent) {
+	t.Helper()
+	sig := env.OS{}.NewSignal()
+	for _, tr := range ts {
+		tr.Subscribe(sig)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		done := true
+		for _, tr := range ts {
+			done = done && tr.Complete()
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			for i, tr := range ts {
+				s := tr.Stats()
+				t.Logf("torrent %d: %d/%d pieces, %d conns", i, s.Have, s.NumPieces, s.Conns)
+			}
+			t.Fatal("download did not complete in time")
+		}
+		sig.Wait(100 * time.Millisecond)
+	}
+}
+
+// TestSwarm runs a seed and three leechers over loopback TCP. The seed's
+// upload is throttled and the leechers know only the seed, so they must
+// find each other by PEX and trade pieces among themselves.
+func TestSwarm(t *testing.T) {
+	tor, data := makeTorrent(t, 4<<20, 32<<10)
+	seedCfg := fastConfig()
+	seedCfg.UploadRate = 3 << 20
+	seed := newClient(t, seedCfg)
+	ss, _ := storage.NewMemory(tor, data)
+	if _, err := seed.AddTorrent(tor, ss); err != nil {
+		t.Fatal(err)
+	}
+	var leechers []*Torrent
+	var stores []*storage.Memory
+	var ids [][20]byte
+	for range 3 {
+		c := newClient(t, fastConfig())
+		st, _ := storage.NewMemory(tor, nil)
+		lt, err := c.AddTorrent(tor, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lt.AddPeers(seed.Addr().String())
+		leechers = append(leechers, lt)
+		stores = append(stores, st)
+		ids = append(ids, c.PeerID())
+	}
+	waitComplete(t, 30*time.Second, leechers...)
+	fromLeechers := int64(0)
+	for i, lt := range leechers {
+		if !bytes.Equal(stores[i].Bytes(), data) {
+			t.Errorf("leecher %d: content differs", i)
+		}
+		s := lt.Stats()
+		for j, id := range ids {
+			if j != i {
+				fromLeechers += s.ByPeer[id].Down
+			}
+		}
+		if s.ByKind[transport.Plain].Down < tor.Length {
+			t.Errorf("leecher %d: %d plain bytes down, want >= %d", i, s.ByKind[transport.Plain].Down, tor.Length)
+		}
+		if s.HashFailures != 0 {
+			t.Errorf("leecher %d: %d hash failures", i, s.HashFailures)
+		}
+	}
+	if fromLeechers == 0 {
+		t.Error("no leecher downloaded from another leecher")
+	}
+	t.Logf("bytes exchanged between leechers: %d of %d", fromLeechers, 3*tor.Length)
+}
