@@ -374,4 +374,3 @@ func (cn *conn) finish(err error) {
 		t.c.logf("peer: %s: %s disconnected: %v", t.name(), cn.addr, err)
 	}
 }
-
