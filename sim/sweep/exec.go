@@ -28,6 +28,7 @@ type ExecRunner struct {
 	// parameter values set (Override).
 	Scenario []byte
 	Params   []Param
+	Alias    map[string]map[string]string
 	// TempDir holds each run's scenario and output while it runs ("" is the
 	// system's temporary directory).
 	TempDir string
@@ -43,7 +44,7 @@ func RunDirName(index int) string { return fmt.Sprintf("run-%06d", index) }
 
 // Run is a RunFunc.
 func (x *ExecRunner) Run(ctx context.Context, r Run) ([]Metric, error) {
-	scn, err := Override(x.Scenario, x.Params, r.Values)
+	scn, err := Override(x.Scenario, x.Params, r.Values, x.Alias)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // Override returns the scenario TOML with the point's values set, each at
-// its parameter's dotted key ("adoption", "censor.kind", "classes.0.share"
+// its parameter's dotted key (or, for an alias, at each key the alias sets) ("adoption", "censor.kind", "classes.0.share"
 // for the first table of an array of tables). It works on the TOML itself,
 // not on the simulator's scenario struct, so the scenario parser still
 // checks every key and value — an unknown key fails there with its name.
@@ -19,9 +19,20 @@ import (
 // A value takes the type of the key it replaces: 20 sets an integer key to
 // 20, 0.5 an integer key is an error, 1 a float key 1.0. Keys that do not
 // exist yet are added with the value's own type, creating tables on the way.
-func Override(scenario []byte, params []Param, pt Point) ([]byte, error) {
+func Override(scenario []byte, params []Param, pt Point, alias map[string]map[string]string) ([]byte, error) {
 	if len(params) != len(pt) {
 		return nil, fmt.Errorf("sweep: override: %d parameters but %d values", len(params), len(pt))
+	}
+	params, pt, err := expand(params, pt, alias)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range params {
+		if seen[p.Name] {
+			return nil, fmt.Errorf("sweep: override: %s is set twice (by an alias and a parameter?)", p.Name)
+		}
+		seen[p.Name] = true
 	}
 	doc := map[string]any{}
 	if err := toml.Unmarshal(scenario, &doc); err != nil {

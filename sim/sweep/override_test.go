@@ -56,7 +56,7 @@ func TestOverride(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := Override([]byte(baseScenario), []Param{p}, Point{p.Values[0]})
+		out, err := Override([]byte(baseScenario), []Param{p}, Point{p.Values[0]}, nil)
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%s: error %v, want %q", tt.param, err, tt.err)
@@ -100,17 +100,17 @@ func lookup(doc map[string]any, path string) any {
 func TestOverrideIsDeterministic(t *testing.T) {
 	a, _ := ParseParam("censor.kind=fet")
 	b, _ := ParseParam("adoption=0.7")
-	first, err := Override([]byte(baseScenario), []Param{a, b}, Point{a.Values[0], b.Values[0]})
+	first, err := Override([]byte(baseScenario), []Param{a, b}, Point{a.Values[0], b.Values[0]}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {
-		again, _ := Override([]byte(baseScenario), []Param{a, b}, Point{a.Values[0], b.Values[0]})
+		again, _ := Override([]byte(baseScenario), []Param{a, b}, Point{a.Values[0], b.Values[0]}, nil)
 		if string(again) != string(first) {
 			t.Fatal("Override output depends on map order")
 		}
 	}
-	if _, err := Override([]byte("x = ["), nil, nil); err == nil {
+	if _, err := Override([]byte("x = ["), nil, nil, nil); err == nil {
 		t.Fatal("a broken scenario was accepted")
 	}
 }
@@ -123,7 +123,7 @@ func FuzzOverride(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := Override([]byte(scenario), []Param{p}, Point{p.Values[0]})
+		out, err := Override([]byte(scenario), []Param{p}, Point{p.Values[0]}, nil)
 		if err != nil {
 			return
 		}
