@@ -52,7 +52,8 @@ func runTracker(args []string) int {
 	}
 	var cfg tracker.Config
 	listen := fs.String("listen", "127.0.0.1:6969", "address to listen on (host:port; port 0 picks a free one)")
-	fs.DurationVar(&cfg.Interval, "interval", tracker.DefaultInterval, "announce interval sent to peers; a peer silent for twice this long is dropped")
+	fs.DurationVar(&cfg.Interval, "interval", tracker.DefaultInterval, "announce interval sent to peers")
+	fs.DurationVar(&cfg.PeerTimeout, "peer-timeout", 0, "drop a peer silent this long (0: twice --interval, at least 10m, since libtorrent re-announces at most every 5m)")
 	fs.DurationVar(&cfg.MinInterval, "min-interval", 0, "\"min interval\" sent to peers (0: not sent)")
 	fs.IntVar(&cfg.MaxTorrents, "max-torrents", tracker.DefaultMaxTorrents, "most torrents tracked at once; announces for more get a failure reason")
 	fs.IntVar(&cfg.MaxPeersPerTorrent, "max-peers", tracker.DefaultMaxPeersPerTorrent, "most peers kept per torrent")

@@ -100,8 +100,9 @@ func (t *Tracker) ServeAnnounce(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Peers = list
 	}
-	t.logf("announce %x from %s event=%q left=%d tls=%v: %d seeds, %d leechers, sent %d peers",
-		q.infoHash[:4], r.RemoteAddr, q.event, q.left, q.tls, res.complete, res.incomplete, len(res.peers))
+	// The first 8 bytes of a peer id name the client (BEP 20), e.g. -TR3000-.
+	t.logf("announce %x from %s client %q event=%q left=%d tls=%v: %d seeds, %d leechers, sent %d peers",
+		q.infoHash[:4], r.RemoteAddr, q.peerID[:8], q.event, q.left, q.tls, res.complete, res.incomplete, len(res.peers))
 	writeBencode(w, out)
 }
 

@@ -20,13 +20,21 @@ const (
 	DefaultMaxPeersPerTorrent = 2000
 	DefaultNumWant            = 50
 	DefaultMaxNumWant         = 200
+	// MinPeerTimeout is the shortest default PeerTimeout. libtorrent-rasterbar
+	// re-announces no more often than its min_announce_interval (300 s by
+	// default) whatever interval the tracker sends, so with a shorter timeout
+	// live libtorrent peers would drop out between announces (seen in the
+	// interop tests).
+	MinPeerTimeout = 2 * 300 * time.Second
 )
 
 // Config sets a Tracker's policy and limits.
 type Config struct {
-	// Interval is the announce interval sent to peers; a peer not heard
-	// from for 2×Interval is dropped.
+	// Interval is the announce interval sent to peers.
 	Interval time.Duration
+	// PeerTimeout drops a peer not heard from for this long. The default is
+	// 2×Interval but at least MinPeerTimeout.
+	PeerTimeout time.Duration
 	// MinInterval, if set, is sent as "min interval".
 	MinInterval time.Duration
 	// MaxTorrents and MaxPeersPerTorrent bound memory: an announce that
@@ -49,6 +57,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Interval <= 0 {
 		c.Interval = DefaultInterval
+	}
+	if c.PeerTimeout <= 0 {
+		c.PeerTimeout = max(2*c.Interval, MinPeerTimeout)
 	}
 	if c.MaxTorrents <= 0 {
 		c.MaxTorrents = DefaultMaxTorrents
@@ -151,7 +162,7 @@ func (t *Tracker) announce(q announceQuery, remote netip.Addr) (announceResult, 
 		s = &swarm{byID: make(map[[20]byte]*peerEntry)}
 		t.torrents[q.infoHash] = s
 	}
-	s.sweep(now.Add(-2 * t.cfg.Interval))
+	s.sweep(now.Add(-t.cfg.PeerTimeout))
 
 	p := s.byID[q.peerID]
 	if p != nil && p.key != "" && p.key != q.key && !sameHost(p, addr4, addr6) {
@@ -288,7 +299,7 @@ func (s *swarm) sweep(cutoff time.Time) {
 
 // sweepAll expires peers in every torrent and forgets empty torrents.
 func (t *Tracker) sweepAll(now time.Time) {
-	cutoff := now.Add(-2 * t.cfg.Interval)
+	cutoff := now.Add(-t.cfg.PeerTimeout)
 	for ih, s := range t.torrents {
 		s.sweep(cutoff)
 		if len(s.list) == 0 {
@@ -309,7 +320,7 @@ type scrapeEntry struct {
 func (t *Tracker) scrape(hashes [][20]byte) map[string]scrapeEntry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cutoff := t.e.Now().Add(-2 * t.cfg.Interval)
+	cutoff := t.e.Now().Add(-t.cfg.PeerTimeout)
 	out := make(map[string]scrapeEntry)
 	add := func(ih [20]byte, s *swarm) {
 		s.sweep(cutoff)

@@ -29,7 +29,7 @@ func query(id byte, port uint16, left int64) announceQuery {
 var loopback = netip.MustParseAddr("127.0.0.1")
 
 func TestPeerExpiry(t *testing.T) {
-	tr, e := newClockTracker(Config{Interval: time.Minute})
+	tr, e := newClockTracker(Config{Interval: time.Minute, PeerTimeout: 2 * time.Minute})
 	mustAnnounce(t, tr, query(1, 1001, 0), loopback)
 	e.now = e.now.Add(90 * time.Second)
 	mustAnnounce(t, tr, query(2, 1002, 5), loopback)
@@ -63,7 +63,7 @@ func mustAnnounce(t *testing.T, tr *Tracker, q announceQuery, remote netip.Addr)
 }
 
 func TestLimits(t *testing.T) {
-	tr, e := newClockTracker(Config{Interval: time.Minute, MaxTorrents: 2, MaxPeersPerTorrent: 3, MaxNumWant: 2})
+	tr, e := newClockTracker(Config{Interval: time.Minute, PeerTimeout: 2 * time.Minute, MaxTorrents: 2, MaxPeersPerTorrent: 3, MaxNumWant: 2})
 	for i := byte(1); i <= 3; i++ {
 		mustAnnounce(t, tr, query(i, 1000+uint16(i), 5), loopback)
 	}
@@ -151,5 +151,18 @@ func TestSeedsGetNoSeeds(t *testing.T) {
 	res := mustAnnounce(t, tr, query(3, 1003, 0), loopback)
 	if len(res.peers) != 1 || res.peers[0].id != peerID(2) || res.complete != 2 || res.incomplete != 1 {
 		t.Fatalf("seed got %+v", res)
+	}
+}
+
+func TestDefaultPeerTimeout(t *testing.T) {
+	tests := []struct{ interval, want time.Duration }{
+		{30 * time.Second, MinPeerTimeout},
+		{30 * time.Minute, time.Hour},
+	}
+	for _, tt := range tests {
+		tr, _ := newClockTracker(Config{Interval: tt.interval})
+		if got := tr.Config().PeerTimeout; got != tt.want {
+			t.Errorf("interval %v: PeerTimeout %v, want %v", tt.interval, got, tt.want)
+		}
 	}
 }

@@ -1,0 +1,32 @@
+package interop
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestTrackerLibtorrentToTransmission: libtorrent seeds, transmission
+// downloads, and they find each other only through the bttls tracker.
+// Transmission ignores loopback peers from trackers, so it announces first
+// and libtorrent, told of it by the tracker, dials it.
+func TestTrackerLibtorrentToTransmission(t *testing.T) {
+	tr := StartTracker(t, time.Minute)
+	seedDir, leechDir := t.TempDir(), t.TempDir()
+	const size = 3<<20 + 12345
+	file, sum := MakeFile(t, seedDir, "payload.bin", size, 1)
+	torrent, _ := MakeTorrent(t, file, tr.URL, 256<<10)
+
+	StartTransmission(t, TransmissionOptions{Torrent: torrent, Dir: leechDir})
+	if _, err := tr.WaitAnnounce(20*time.Second, `client "-TR`, `event="started"`); err != nil {
+		t.Fatal(err)
+	}
+	StartLibtorrent(t, LibtorrentOptions{Torrent: torrent, Dir: seedDir})
+	if _, err := tr.WaitAnnounce(20*time.Second, `client "-LT`, "left=0", "sent 1 peers"); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitFile(filepath.Join(leechDir, "payload.bin"), size, sum, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("tracker log:\n%s", tr.Log())
+}
