@@ -2,9 +2,11 @@ package peer
 
 import (
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/transport"
 )
 
 // AnnounceRequest is what a tracker announce sends (BEP 3).
@@ -18,12 +20,22 @@ type AnnounceRequest struct {
 	// Event is "started", "completed", "stopped" or empty.
 	Event   string
 	NumWant int
+	// Extra carries further query keys (Config.AnnounceExtra, e.g. the TLS
+	// capability signal).
+	Extra url.Values
+}
+
+// AnnouncePeer is one peer a tracker returned.
+type AnnouncePeer struct {
+	Addr netip.AddrPort
+	// TLS is the tracker's hint that the peer speaks bttls.
+	TLS bool
 }
 
 // AnnounceResponse is what a tracker answered.
 type AnnounceResponse struct {
 	Interval time.Duration
-	Peers    []netip.AddrPort
+	Peers    []AnnouncePeer
 }
 
 // AnnounceFunc announces to the tracker at url. The tracker client in
@@ -62,7 +74,14 @@ func (t *Torrent) announceLoop() {
 		} else {
 			event = ""
 			interval = min(max(resp.Interval, minAnnounceInterval), maxAnnounceInterval)
-			t.addCandidates(resp.Peers, "tracker")
+			t.mu.Lock()
+			for _, p := range resp.Peers {
+				if p.Addr.IsValid() && p.Addr.Port() != 0 {
+					t.addCandidateLocked(p.Addr.String(), "tracker", transport.Hint{TLS: p.TLS})
+				}
+			}
+			t.mu.Unlock()
+			t.tickSig.Notify()
 		}
 		// Wake early when the download completes, to announce it.
 		deadline := t.c.e.Now().Add(interval)
@@ -91,6 +110,7 @@ func (t *Torrent) announce(event string) (AnnounceResponse, error) {
 		Left:       t.left(),
 		Event:      event,
 		NumWant:    50,
+		Extra:      t.c.cfg.AnnounceExtra,
 	}
 	trackers := t.trackers
 	t.mu.Unlock()

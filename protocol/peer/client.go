@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -41,6 +42,9 @@ type Config struct {
 	TorrentSecurity SecurityFunc
 	// Announce contacts a tracker; nil disables trackers.
 	Announce AnnounceFunc
+	// AnnounceExtra adds query keys to every announce (the TLS layer's
+	// capability signal, e.g. supporttls=1).
+	AnnounceExtra url.Values
 
 	// MaxConns bounds connections per torrent (default 50).
 	MaxConns int

@@ -3,7 +3,6 @@ package peer
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -239,17 +238,6 @@ func (t *Torrent) AddPeers(addrs ...string) {
 	t.mu.Lock()
 	for _, a := range addrs {
 		t.addCandidateLocked(a, "user", transport.Hint{})
-	}
-	t.mu.Unlock()
-	t.tickSig.Notify()
-}
-
-func (t *Torrent) addCandidates(aps []netip.AddrPort, source string) {
-	t.mu.Lock()
-	for _, ap := range aps {
-		if ap.IsValid() && ap.Port() != 0 {
-			t.addCandidateLocked(ap.String(), source, transport.Hint{})
-		}
 	}
 	t.mu.Unlock()
 	t.tickSig.Notify()

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/peer"
+	"github.com/bttls/bttls/protocol/tracker"
+)
+
+// peerFlags are the flags seed and get share.
+type peerFlags struct {
+	listen      string
+	peers       []string
+	uploadLimit string
+	maxConns    int
+	noTracker   bool
+	verbose     int
+	tls         *tlsOptions
+}
+
+func addPeerFlags(fs *pflag.FlagSet, defaultListen string) *peerFlags {
+	f := &peerFlags{}
+	fs.StringVar(&f.listen, "listen", defaultListen, "address to accept peers on (host:port; port 0 picks a free one)")
+	fs.StringArrayVar(&f.peers, "peer", nil, "address (host:port) of a peer to connect to (repeatable)")
+	fs.StringVar(&f.uploadLimit, "upload-limit", "", "cap on upload, bytes per second (e.g. 500KiB, 2MiB); default: none")
+	fs.IntVar(&f.maxConns, "max-conns", 50, "most connections per torrent")
+	fs.BoolVar(&f.noTracker, "no-tracker", false, "do not announce to the torrent's trackers")
+	fs.CountVarP(&f.verbose, "verbose", "v", "log connections and pieces (-v)")
+	f.tls = addTLSFlags(fs)
+	return f
+}
+
+// config builds the peer configuration from the flags.
+func (f *peerFlags) config(e env.Env, name string) (peer.Config, error) {
+	cfg := peer.Config{Env: e, ListenAddr: f.listen, MaxConns: f.maxConns, ClientName: "bttls"}
+	if f.uploadLimit != "" {
+		n, err := parseSize(f.uploadLimit)
+		if err != nil {
+			return cfg, fmt.Errorf("--upload-limit: %v", err)
+		}
+		cfg.UploadRate = n
+	}
+	for _, p := range f.peers {
+		if _, err := netip.ParseAddrPort(p); err != nil {
+			return cfg, fmt.Errorf("--peer %q: want IP:PORT (e.g. 127.0.0.1:6881)", p)
+		}
+	}
+	d, a, sec, err := f.tls.transport(e)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Dialer, cfg.Acceptor, cfg.TorrentSecurity = d, a, sec
+	if !f.noTracker {
+		cfg.Announce = trackerAnnounce
+	}
+	if f.verbose > 0 {
+		l := log.New(os.Stderr, "bttls "+name+": ", log.Ltime|log.Lmicroseconds)
+		cfg.Logf = l.Printf
+	}
+	return cfg, nil
+}
+
+// trackerAnnounce adapts protocol/tracker's client to the peer's announce hook.
+func trackerAnnounce(e env.Env, url string, r peer.AnnounceRequest) (peer.AnnounceResponse, error) {
+	resp, err := tracker.Announce(e, url, tracker.AnnounceRequest{
+		InfoHash: r.InfoHash, PeerID: r.PeerID, Port: uint16(r.Port),
+		Uploaded: r.Uploaded, Downloaded: r.Downloaded, Left: r.Left,
+		Event: r.Event, NumWant: r.NumWant, Extra: r.Extra,
+	})
+	if err != nil {
+		return peer.AnnounceResponse{}, err
+	}
+	out := peer.AnnounceResponse{Interval: resp.Interval}
+	for _, p := range resp.Peers {
+		out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: p.Addr, TLS: p.TLS})
+	}
+	return out, nil
+}
+
+// isTerminal reports whether f is a terminal (for progress lines).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// rate formats bytes over a duration.
+func rate(n int64, d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return formatSize(int64(float64(n)/d.Seconds())) + "/s"
+}
