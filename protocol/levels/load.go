@@ -20,7 +20,7 @@ import (
 // v2 ones. policy, when not nil, overrides the transport's default for a
 // Basic torrent.
 func SecurityFor(m *meta.Torrent) (*Security, error) {
-	_, _, err := strict.Commit(m.InfoBytes)
+	_, err := strict.Commit(m.InfoBytes)
 	switch {
 	case err == nil:
 		if m.Raw == nil {

@@ -4,21 +4,26 @@
 // whole info dict, fetched over BEP 9 — can neither prove membership nor
 // learn the secret.
 //
-// The secrets of a torrent form a hash chain from a root seed r that only
-// the creator keeps: x_0 = r, x_{i+1} = H(x_i), with
-// H(x) = SHA-256("bttls v1 strict chain" || x). The info dict holds the
-// commitment c = x_n and the chain length n; the secret of epoch k
-// (0 ≤ k < n) is x_{n-1-k}, checked by H^(k+1)(secret) = c. Rotating after a
-// leak means handing members the next epoch's secret: whoever holds epoch k
-// can compute every earlier epoch's secret but no later one, and peers on
-// epoch k+1 refuse proofs made with older epochs. The infohash never changes.
+// The secrets of a torrent form a hash chain from a seed R that only the
+// creator keeps, used from its far end (BEP "Epoch secrets"):
 //
-// Layout (docs/levels.md):
+//	S[N]   = R
+//	S[e-1] = H(S[e])          for e = N .. 1
+//	commit = H(S[0])          H(x) = SHA-256("bttls v1 strict chain" || x)
 //
-//	info["bttls"]    = {"level": "strict", "commit": c (32 bytes), "epochs": n}
-//	info["private"]  = 1
-//	top-level["bttls"] = {"epoch": k, "secret": x_{n-1-k} (32 bytes)}
-//	magnet:          x.bttls=strict:<k>:<64 hex digits of the secret>
+// The info dict holds commit; epoch e's secret S[e] is checked by hashing it
+// e+1 times. Rotating after a leak means handing members S[e+1]: whoever
+// holds S[e] can compute every earlier secret but no later one, and peers
+// on epoch e+1 refuse proofs made with older epochs. The infohash never
+// changes.
+//
+// Layout (docs/levels.md, BEP "The secret in the .torrent file"):
+//
+//	info["bttls"]          = {"v": 1, "level": "strict", "commit": commit (32 bytes)}
+//	info["private"]        = 1
+//	top-level["bttls-epoch"]  = e
+//	top-level["bttls-secret"] = S[e] (32 bytes)
+//	magnet:                x.bttls-s=<e>:<64 lowercase hex digits of S[e]>
 package strict
 
 import (
@@ -32,23 +37,22 @@ import (
 	"strings"
 )
 
-// DefaultEpochs is the chain length `bttls create --strict` uses: a secret
-// can be rotated up to 1,023 times, and checking a secret costs at most
-// 1,024 SHA-256 calls (~0.3 ms).
-const DefaultEpochs = 1024
+// DefaultEpochs is the N `bttls create --strict` uses (the BEP's
+// recommendation): 64 rotations before a new torrent is needed.
+const DefaultEpochs = 64
 
-// MaxEpochs bounds n so that a hostile torrent cannot make checking cost much.
-const MaxEpochs = 1 << 16
+// MaxEpoch is the largest epoch (the level message carries it in 16 bits);
+// checking a secret then costs at most 65,536 SHA-256 calls (~20 ms).
+const MaxEpoch = 1<<16 - 1
 
 // SecretLen is the length of a root seed and of each epoch's secret.
 const SecretLen = 32
 
 // Material is a Strict torrent's public commitment and the secret this peer holds.
 type Material struct {
-	Commit [32]byte // c, from the info dict
-	Epochs int      // n, from the info dict
-	Epoch  int      // k, the epoch of Secret
-	Secret [32]byte // x_{n-1-k}
+	Commit [32]byte // from the info dict
+	Epoch  int      // e, the epoch of Secret
+	Secret [32]byte // S[e]
 }
 
 func chainStep(x [32]byte) [32]byte {
@@ -60,25 +64,25 @@ func chainStep(x [32]byte) [32]byte {
 	return out
 }
 
-// EpochSecret derives epoch k's secret from the root seed.
-func EpochSecret(root [32]byte, epochs, k int) ([32]byte, error) {
-	if k < 0 || k >= epochs {
-		return [32]byte{}, fmt.Errorf("bttls: strict epoch %d is outside 0..%d", k, epochs-1)
+// EpochSecret derives S[e] from the seed R of an N-epoch chain.
+func EpochSecret(root [32]byte, n, e int) ([32]byte, error) {
+	if n < 0 || n > MaxEpoch {
+		return [32]byte{}, fmt.Errorf("bttls: strict chain of %d epochs is outside 0..%d", n, MaxEpoch)
+	}
+	if e < 0 || e > n {
+		return [32]byte{}, fmt.Errorf("bttls: strict epoch %d is outside 0..%d", e, n)
 	}
 	x := root
-	for i := 0; i < epochs-1-k; i++ {
+	for i := 0; i < n-e; i++ {
 		x = chainStep(x)
 	}
 	return x, nil
 }
 
-// Commitment is c = x_n for the root seed.
-func Commitment(root [32]byte, epochs int) [32]byte {
-	x := root
-	for i := 0; i < epochs; i++ {
-		x = chainStep(x)
-	}
-	return x
+// Commitment is commit = H(S[0]) for the seed R of an N-epoch chain.
+func Commitment(root [32]byte, n int) [32]byte {
+	s0, _ := EpochSecret(root, n, 0)
+	return chainStep(s0)
 }
 
 // ErrSecretMismatch: a secret does not hash to the torrent's commitment.
@@ -86,11 +90,8 @@ var ErrSecretMismatch = errors.New("bttls: strict secret does not match the torr
 
 // Check verifies that m.Secret is epoch m.Epoch's secret for m.Commit.
 func (m *Material) Check() error {
-	if m.Epochs < 1 || m.Epochs > MaxEpochs {
-		return fmt.Errorf("bttls: strict chain length %d is outside 1..%d", m.Epochs, MaxEpochs)
-	}
-	if m.Epoch < 0 || m.Epoch >= m.Epochs {
-		return fmt.Errorf("bttls: strict epoch %d is outside 0..%d", m.Epoch, m.Epochs-1)
+	if m.Epoch < 0 || m.Epoch > MaxEpoch {
+		return fmt.Errorf("bttls: strict epoch %d is outside 0..%d", m.Epoch, MaxEpoch)
 	}
 	x := m.Secret
 	for i := 0; i <= m.Epoch; i++ {
@@ -115,27 +116,27 @@ func (m *Material) AnnounceHash() [20]byte {
 }
 
 // MagnetParam is the magnet parameter that carries the secret.
-const MagnetParam = "x.bttls"
+const MagnetParam = "x.bttls-s"
 
-// MagnetValue is the value of MagnetParam: "strict:<epoch>:<hex secret>".
+// MagnetValue is the value of MagnetParam: "<epoch>:<hex secret>".
 func (m *Material) MagnetValue() string {
-	return fmt.Sprintf("strict:%d:%s", m.Epoch, hex.EncodeToString(m.Secret[:]))
+	return fmt.Sprintf("%d:%s", m.Epoch, hex.EncodeToString(m.Secret[:]))
 }
 
 // ParseMagnetValue parses MagnetParam's value into the epoch and secret
 // (the commitment comes later, with the info dict).
 func ParseMagnetValue(v string) (epoch int, secret [32]byte, err error) {
-	parts := strings.Split(v, ":")
-	if len(parts) != 3 || parts[0] != "strict" {
-		return 0, secret, fmt.Errorf("bttls: magnet %s=%q is not strict:<epoch>:<secret>", MagnetParam, v)
+	ep, sec, ok := strings.Cut(v, ":")
+	if !ok {
+		return 0, secret, fmt.Errorf("bttls: magnet %s=%q is not <epoch>:<secret>", MagnetParam, v)
 	}
-	epoch, err = strconv.Atoi(parts[1])
-	if err != nil || epoch < 0 || epoch >= MaxEpochs {
-		return 0, secret, fmt.Errorf("bttls: magnet %s epoch %q is not a number in 0..%d", MagnetParam, parts[1], MaxEpochs-1)
+	epoch, err = strconv.Atoi(ep)
+	if err != nil || epoch < 0 || epoch > MaxEpoch || strconv.Itoa(epoch) != ep {
+		return 0, secret, fmt.Errorf("bttls: magnet %s epoch %q is not a decimal number in 0..%d", MagnetParam, ep, MaxEpoch)
 	}
-	b, err := hex.DecodeString(parts[2])
-	if err != nil || len(b) != SecretLen {
-		return 0, secret, fmt.Errorf("bttls: magnet %s secret must be %d hex digits", MagnetParam, 2*SecretLen)
+	b, err := hex.DecodeString(sec)
+	if err != nil || len(b) != SecretLen || strings.ToLower(sec) != sec {
+		return 0, secret, fmt.Errorf("bttls: magnet %s secret must be %d lowercase hex digits", MagnetParam, 2*SecretLen)
 	}
 	copy(secret[:], b)
 	return epoch, secret, nil

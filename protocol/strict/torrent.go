@@ -10,22 +10,22 @@ import (
 
 // infoSection is info["bttls"] of a Strict torrent.
 type infoSection struct {
+	V      int    `bencode:"v"`
 	Level  string `bencode:"level"`
 	Commit string `bencode:"commit"`
-	Epochs int    `bencode:"epochs"`
 }
 
-// secretSection is the top-level "bttls" of a Strict .torrent.
+// secretSection is the epoch and secret kept outside the info dict.
 type secretSection struct {
-	Epoch  int    `bencode:"epoch"`
-	Secret string `bencode:"secret"`
+	Epoch  int
+	Secret [32]byte
 }
 
 // ErrNotStrict: the torrent has no Strict section.
 var ErrNotStrict = errors.New("bttls: not a strict torrent")
 
-// Make rewrites a .torrent into a Strict one: it draws a root seed from
-// rnd, puts the commitment and chain length in the info dict, sets
+// Make rewrites a .torrent into a Strict one with an n-epoch chain: it
+// draws a seed from rnd, puts the commitment and chain length in the info dict, sets
 // private=1 (so BEP 27 clients keep off the DHT and PEX), and puts epoch 0's
 // secret outside the info dict. The infohash changes (the info dict does);
 // the pieces do not, so the data need not be re-hashed or re-downloaded.
@@ -33,8 +33,8 @@ var ErrNotStrict = errors.New("bttls: not a strict torrent")
 // (offline) to rotate the secret later.
 func Make(torrent []byte, rnd io.Reader, epochs int) ([]byte, [32]byte, error) {
 	var root [32]byte
-	if epochs < 1 || epochs > MaxEpochs {
-		return nil, root, fmt.Errorf("bttls: strict chain length %d is outside 1..%d", epochs, MaxEpochs)
+	if epochs < 0 || epochs > MaxEpoch {
+		return nil, root, fmt.Errorf("bttls: strict chain of %d epochs is outside 0..%d", epochs, MaxEpoch)
 	}
 	if _, err := io.ReadFull(rnd, root[:]); err != nil {
 		return nil, root, fmt.Errorf("bttls: strict root seed: %w", err)
@@ -47,16 +47,16 @@ func Make(torrent []byte, rnd io.Reader, epochs int) ([]byte, [32]byte, error) {
 		return nil, root, errors.New("bttls: the torrent already has a bttls level; create strict torrents from ordinary ones")
 	}
 	c := Commitment(root, epochs)
-	info["bttls"] = bencode.MustMarshal(infoSection{Level: "strict", Commit: string(c[:]), Epochs: epochs})
+	info["bttls"] = bencode.MustMarshal(infoSection{V: 1, Level: "strict", Commit: string(c[:])})
 	info["private"] = bencode.MustMarshal(1)
 	secret, _ := EpochSecret(root, epochs, 0)
-	out, err := join(top, info, secretSection{Epoch: 0, Secret: string(secret[:])})
+	out, err := join(top, info, secretSection{Epoch: 0, Secret: secret})
 	return out, root, err
 }
 
 // Rotate returns the .torrent with the secret of epoch k, derived from the
-// root seed. The info dict (and the infohash) stay as they are.
-func Rotate(torrent []byte, root [32]byte, k int) ([]byte, error) {
+// seed of an n-epoch chain. The info dict (and the infohash) stay as they are.
+func Rotate(torrent []byte, root [32]byte, n, k int) ([]byte, error) {
 	top, info, err := split(torrent)
 	if err != nil {
 		return nil, err
@@ -65,55 +65,56 @@ func Rotate(torrent []byte, root [32]byte, k int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := EpochSecret(root, sec.Epochs, k)
+	secret, err := EpochSecret(root, n, k)
 	if err != nil {
 		return nil, err
 	}
-	m := Material{Epochs: sec.Epochs, Epoch: k, Secret: secret}
+	m := Material{Epoch: k, Secret: secret}
 	copy(m.Commit[:], sec.Commit)
 	if err := m.Check(); err != nil {
-		return nil, fmt.Errorf("bttls: this root seed is not the torrent's: %w", err)
+		return nil, fmt.Errorf("bttls: this seed and chain length are not the torrent's: %w", err)
 	}
-	return join(top, info, secretSection{Epoch: k, Secret: string(secret[:])})
+	return join(top, info, secretSection{Epoch: k, Secret: secret})
 }
 
 // Commit reads the Strict section of an info dict. It returns ErrNotStrict
 // when there is none.
-func Commit(infoBytes []byte) (commit [32]byte, epochs int, err error) {
+func Commit(infoBytes []byte) (commit [32]byte, err error) {
 	var info map[string]bencode.Bytes
 	if err := bencode.Unmarshal(infoBytes, &info); err != nil {
-		return commit, 0, fmt.Errorf("bttls: info dict: %w", err)
+		return commit, fmt.Errorf("bttls: info dict: %w", err)
 	}
 	sec, err := parseInfo(info)
 	if err != nil {
-		return commit, 0, err
+		return commit, err
 	}
 	copy(commit[:], sec.Commit)
-	return commit, sec.Epochs, nil
+	return commit, nil
 }
 
 // Load returns the Strict material of a torrent from its info dict and its
 // whole .torrent (the secret), checked against the commitment. It returns
 // ErrNotStrict for a torrent without a Strict section.
 func Load(infoBytes, torrent []byte) (*Material, error) {
-	commit, epochs, err := Commit(infoBytes)
+	commit, err := Commit(infoBytes)
 	if err != nil {
 		return nil, err
 	}
-	var top map[string]bencode.Bytes
+	var top struct {
+		Epoch  *int    `bencode:"bttls-epoch"`
+		Secret *string `bencode:"bttls-secret"`
+	}
 	if err := bencode.Unmarshal(torrent, &top); err != nil {
 		return nil, fmt.Errorf("bttls: torrent file: %w", err)
 	}
-	raw, ok := top["bttls"]
-	if !ok {
-		return nil, errors.New("bttls: strict torrent without its secret (top-level \"bttls\"): ask its creator for the .torrent or the magnet link with x.bttls")
+	if top.Epoch == nil || top.Secret == nil {
+		return nil, fmt.Errorf("bttls: strict torrent without its secret (top-level bttls-epoch and bttls-secret): ask its creator for the .torrent or the magnet link with %s", MagnetParam)
 	}
-	var s secretSection
-	if err := bencode.Unmarshal(raw, &s); err != nil || len(s.Secret) != SecretLen {
-		return nil, errors.New("bttls: top-level \"bttls\" must be {epoch, secret (32 bytes)}")
+	if len(*top.Secret) != SecretLen {
+		return nil, fmt.Errorf("bttls: bttls-secret is %d bytes, want %d", len(*top.Secret), SecretLen)
 	}
-	m := &Material{Commit: commit, Epochs: epochs, Epoch: s.Epoch}
-	copy(m.Secret[:], s.Secret)
+	m := &Material{Commit: commit, Epoch: *top.Epoch}
+	copy(m.Secret[:], *top.Secret)
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
@@ -132,8 +133,11 @@ func parseInfo(info map[string]bencode.Bytes) (infoSection, error) {
 	if sec.Level != "strict" {
 		return sec, ErrNotStrict
 	}
-	if len(sec.Commit) != 32 || sec.Epochs < 1 || sec.Epochs > MaxEpochs {
-		return sec, fmt.Errorf("bttls: info[\"bttls\"] needs a 32-byte commit and epochs in 1..%d", MaxEpochs)
+	if sec.V != 1 {
+		return sec, fmt.Errorf("bttls: info[\"bttls\"] has version %d; this client speaks 1", sec.V)
+	}
+	if len(sec.Commit) != 32 {
+		return sec, fmt.Errorf("bttls: info[\"bttls\"] commit is %d bytes, want 32", len(sec.Commit))
 	}
 	return sec, nil
 }
@@ -158,6 +162,7 @@ func join(top, info map[string]bencode.Bytes, s secretSection) ([]byte, error) {
 		return nil, fmt.Errorf("bttls: encoding info dict: %w", err)
 	}
 	top["info"] = ib
-	top["bttls"] = bencode.MustMarshal(s)
+	top["bttls-epoch"] = bencode.MustMarshal(s.Epoch)
+	top["bttls-secret"] = bencode.MustMarshal(string(s.Secret[:]))
 	return bencode.Marshal(top)
 }
