@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/pflag"
+
+	"github.com/bttls/bttls/sim/plot"
+	"github.com/bttls/bttls/sim/sweep"
+)
+
+func init() {
+	register(command{
+		name:    "sweep",
+		summary: "run a scenario over a parameter grid and seeds (or one shard of it); mean ± 95% CI and plots",
+		run:     runSweep,
+	})
+}
+
+const sweepHelp = `usage: btsim sweep STUDY.toml --out DIR [--param NAME=VALUES]... [flags]
+
+Runs the scenario once per grid point and seed, each run a 'btsim run'
+subprocess with its own scheduler, --jobs at a time, and writes into DIR:
+  manifest.json           the plan (scenario hash, parameters, seeds, shard)
+  runs.csv, runs.json     one row per run: parameters, seed, every metric
+  summary.csv, .json      per grid point and metric: n, mean, sd, 95% CI
+  *.png, *.svg            the study's figures (its [[sweep.plot]] tables)
+The bytes depend only on the study and the seeds, not on --jobs.
+
+Parameters (a scenario key, dotted for tables and arrays of tables, or an
+alias from the study's [sweep.alias]):
+  adoption=0:1:0.1              START:STOP:STEP, STOP included
+  mix.0.policy=off,prefer       a list (numbers, true/false or text)
+  censor.kind=fet               one value
+Without --param, the study's [sweep] params are used; --param replaces
+them all. Seeds are FIRST, FIRST+1, ... (--seeds, default the study's).
+
+Sharding: --shard I/N runs only the runs whose number is I modulo N
+(I from 0), e.g. one task of a Kubernetes Indexed Job or a Slurm array
+(see deploy/). A shard writes no summary or plots; 'btsim merge' combines
+all N shard directories into exactly what one machine would have written.
+
+Example:
+  btsim sweep scenarios/studies/adoption.toml --seeds 5 --out out/adoption
+  btsim sweep scenarios/studies/adoption.toml --param adoption=0:1:0.5 --out /tmp/a --shard 0/4
+
+flags:
+`
+
+// runCommand is the btsim subcommand a sweep runs once per run.
+var runCommand = []string{"run"}
+
+func runSweep(args []string) int {
+	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(os.Stderr, sweepHelp)
+		fs.PrintDefaults()
+	}
+	params := fs.StringArray("param", nil, "NAME=START:STOP:STEP or NAME=V1,V2,... (repeat for a grid; replaces the study's params)")
+	seeds := fs.Int("seeds", 0, "seeds per grid point (0: the study's sweep.seeds, else 1)")
+	firstSeed := fs.Uint64("first-seed", 1, "first seed; the others follow it")
+	out := fs.String("out", "", "output directory (required)")
+	shardFlag := fs.String("shard", "0/1", "run only shard I of N (I from 0), for a cluster job")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "runs at once (each is a process on its own core)")
+	keepRuns := fs.Bool("keep-runs", false, "keep each run's own CSV/JSON output in DIR/runs/run-NNNNNN")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "btsim sweep: %v\n", err)
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(os.Stderr, "btsim sweep: want one study file, got %d arguments (see --help)\n", fs.NArg())
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintf(os.Stderr, "btsim sweep: --out DIR is required\n")
+		return 2
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(os.Stderr, "btsim sweep: --jobs %d: want at least 1\n", *jobs)
+		return 2
+	}
+	if err := sweepMain(fs.Arg(0), *params, *seeds, *firstSeed, *out, *shardFlag, *jobs, *keepRuns); err != nil {
+		fmt.Fprintf(os.Stderr, "btsim sweep: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint64, out, shardSpec string, jobs int, keepRuns bool) error {
+	data, err := os.ReadFile(studyPath)
+	if err != nil {
+		return err
+	}
+	study, scenario, err := sweep.ParseStudy(studyPath, data)
+	if err != nil {
+		return err
+	}
+	params := study.Params
+	if len(paramSpecs) > 0 {
+		params = nil
+		for _, s := range paramSpecs {
+			p, err := sweep.ParseParam(s)
+			if err != nil {
+				return err
+			}
+			params = append(params, p)
+		}
+	}
+	if seeds == 0 {
+		seeds = study.Seeds
+	}
+	if seeds < 1 {
+		return fmt.Errorf("--seeds %d: want at least 1", seeds)
+	}
+	sh, err := sweep.ParseShard(shardSpec)
+	if err != nil {
+		return err
+	}
+	plan, err := sweep.NewPlan(filepath.Base(studyPath), data, params, sweep.SeedRange(firstSeed, seeds))
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	runner := &sweep.ExecRunner{Exe: exe, Command: runCommand, Scenario: scenario, Params: params, Alias: study.Alias}
+	if keepRuns {
+		runner.KeepRuns = filepath.Join(out, "runs")
+	}
+	// Catch a bad parameter name or value before starting any run: the
+	// first grid point must make a scenario the simulator accepts.
+	if _, err := sweep.Override(scenario, params, sweep.Grid(params)[0], study.Alias); err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	total := len(sh.Select(plan.Runs()))
+	opts := sweep.Options{Jobs: jobs}
+	if isTerminal(os.Stderr) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionSetDescription("sweep "+sh.String()), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		opts.Progress = func(int, int) { bar.Add(1) }
+	}
+	start := time.Now()
+	rs, err := sweep.Execute(ctx, plan, sh, runner.Run, opts)
+	if err != nil {
+		return err
+	}
+	if err := sweep.Write(out, plan, sh, rs); err != nil {
+		return err
+	}
+	fmt.Printf("btsim sweep: %d runs of %s (shard %s) in %s → %s\n", len(rs), plan.Scenario, sh, time.Since(start).Round(time.Millisecond), out)
+	if sh == sweep.Whole {
+		return drawStudy(out, plan, rs, study.Plots)
+	}
+	return nil
+}
+
+func drawStudy(out string, plan *sweep.Plan, rs []sweep.Result, specs []sweep.PlotSpec) error {
+	files, err := plot.Study(out, plan, rs, specs)
+	if err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		fmt.Printf("btsim sweep: plots %s (.png, .svg)\n", strings.Join(files, ", "))
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

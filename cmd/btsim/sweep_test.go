@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/pflag"
+)
+
+// TestMain makes the test binary act as btsim when BTSIM_MAIN is set, so
+// that a sweep's subprocesses (os.Executable) are this binary.
+func TestMain(m *testing.M) {
+	if os.Getenv("BTSIM_MAIN") == "1" {
+		register(command{name: "toy-run", run: toyRun})
+		os.Exit(dispatch(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// toyRun stands in for 'btsim run': a deterministic function of the
+// scenario and the seed, written as JSON like a run's results.
+func toyRun(args []string) int {
+	fs := pflag.NewFlagSet("toy-run", pflag.ContinueOnError)
+	seed := fs.Uint64("seed", 0, "")
+	out := fs.String("out", "", "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return 2
+	}
+	var scn struct {
+		Peers int
+		Mix   []struct{ Fraction float64 }
+	}
+	if _, err := toml.DecodeFile(fs.Arg(0), &scn); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tls := scn.Mix[0].Fraction
+	res := map[string]any{"completion_p90_s": 100 - 30*tls + float64(*seed%3), "tls_byte_fraction": tls * tls, "peers": scn.Peers}
+	b, _ := json.Marshal(res)
+	os.MkdirAll(*out, 0o755)
+	return map[bool]int{true: 0, false: 1}[os.WriteFile(filepath.Join(*out, "result.json"), b, 0o644) == nil]
+}
+
+const toyStudy = `# a toy study
+peers = 10
+[[mix]]
+fraction = 0.5
+[[mix]]
+fraction = 0.5
+
+[sweep]
+params = ["adoption=0:1:0.25"]
+seeds = 3
+[sweep.alias]
+adoption = { "mix.0.fraction" = "x", "mix.1.fraction" = "1-x" }
+[[sweep.plot]]
+file = "completion"
+y = "completion_p90_s"
+x = "adoption"
+`
+
+func TestSweepShardMergeCLI(t *testing.T) {
+	t.Setenv("BTSIM_MAIN", "1")
+	saved := runCommand
+	runCommand = []string{"toy-run"}
+	defer func() { runCommand = saved }()
+
+	dir := t.TempDir()
+	study := filepath.Join(dir, "toy.toml")
+	os.WriteFile(study, []byte(toyStudy), 0o644)
+	whole := filepath.Join(dir, "whole")
+	if code := runSweep([]string{study, "--out", whole, "--jobs", "2"}); code != 0 {
+		t.Fatalf("sweep exit %d", code)
+	}
+	for _, f := range []string{"summary.csv", "completion.png", "completion.svg"} {
+		if _, err := os.Stat(filepath.Join(whole, f)); err != nil {
+			t.Errorf("whole sweep: %v", err)
+		}
+	}
+	var shards []string
+	for i := range 3 {
+		d := filepath.Join(dir, fmt.Sprintf("shard-%d", i))
+		if code := runSweep([]string{study, "--out", d, "--shard", fmt.Sprintf("%d/3", i), "--jobs", "1", "--keep-runs"}); code != 0 {
+			t.Fatalf("shard %d exit %d", i, code)
+		}
+		shards = append(shards, d)
+	}
+	merged := filepath.Join(dir, "merged")
+	if code := runMerge(append(shards, "--out", merged, "--study", study)); code != 0 {
+		t.Fatalf("merge exit %d", code)
+	}
+	for _, f := range []string{"manifest.json", "runs.csv", "runs.json", "summary.csv", "summary.json"} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(merged, f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: merged shards differ from the whole sweep", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(merged, "runs", "run-000014", "result.json")); err != nil {
+		t.Errorf("kept run outputs were not merged: %v", err)
+	}
+	summary, _ := os.ReadFile(filepath.Join(whole, "summary.csv"))
+	// adoption 1: 70 + seed%3 for seeds 1..3 → 71, 72, 70: mean 71.
+	if !strings.Contains(string(summary), "4,1,completion_p90_s,3,71,1,") {
+		t.Errorf("summary.csv:\n%s", summary)
+	}
+
+	// The study file must match the one the shards ran.
+	other := filepath.Join(dir, "other.toml")
+	os.WriteFile(other, []byte(toyStudy+"\n# changed\n"), 0o644)
+	if code := runMerge(append(shards, "--out", filepath.Join(dir, "m2"), "--study", other)); code == 0 {
+		t.Error("merge accepted a different study file")
+	}
+}
+
+func TestSweepFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	study := filepath.Join(dir, "toy.toml")
+	os.WriteFile(study, []byte(toyStudy), 0o644)
+	for _, args := range [][]string{
+		{},
+		{study},
+		{study, "--out", dir, "--jobs", "0"},
+		{study, "--out", dir, "--shard", "3/3"},
+		{study, "--out", dir, "--param", "adoption=1:0:1"},
+		{study, "--out", dir, "--param", "peers=x,y"},
+		{filepath.Join(dir, "missing.toml"), "--out", dir},
+	} {
+		if code := runSweep(args); code == 0 {
+			t.Errorf("btsim sweep %q succeeded", args)
+		}
+	}
+	if code := runMerge([]string{"--out", dir}); code == 0 {
+		t.Error("merge without shards succeeded")
+	}
+}
