@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,9 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("BTSIM_MAIN") == "1" {
 		register(command{name: "toy-run", run: toyRun})
+		if os.Getenv("BTSIM_TOY_RUN") == "1" {
+			runCommand = []string{"toy-run"} // sweeps started by scripts
+		}
 		os.Exit(dispatch(os.Args[1:]))
 	}
 	os.Exit(m.Run())
@@ -138,5 +142,52 @@ func TestSweepFlagErrors(t *testing.T) {
 	}
 	if code := runMerge([]string{"--out", dir}); code == 0 {
 		t.Error("merge without shards succeeded")
+	}
+}
+
+// TestSlurmScripts runs deploy/slurm's array task and merge scripts as
+// Slurm would (SLURM_ARRAY_TASK_ID/COUNT set), with this binary as btsim.
+func TestSlurmScripts(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	study := filepath.Join(dir, "toy.toml")
+	os.WriteFile(study, []byte(toyStudy), 0o644)
+	env := append(os.Environ(), "BTSIM_MAIN=1", "BTSIM_TOY_RUN=1", "BTSIM="+exe)
+	const n = 3
+	for i := range n {
+		cmd := exec.Command("bash", "../../deploy/slurm/sweep.sbatch", study, dir)
+		cmd.Env = append(env, fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", i), fmt.Sprintf("SLURM_ARRAY_TASK_COUNT=%d", n), "SLURM_CPUS_PER_TASK=2")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("array task %d: %v\n%s", i, err, out)
+		}
+	}
+	cmd := exec.Command("bash", "../../deploy/slurm/merge.sbatch", study, dir)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	t.Setenv("BTSIM_MAIN", "1")
+	saved := runCommand
+	runCommand = []string{"toy-run"}
+	defer func() { runCommand = saved }()
+	whole := filepath.Join(dir, "whole")
+	if code := runSweep([]string{study, "--out", whole}); code != 0 {
+		t.Fatalf("sweep exit %d", code)
+	}
+	for _, f := range []string{"runs.csv", "summary.csv", "summary.json"} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(dir, "merged", f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: the Slurm array's merged output differs from one machine's", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "merged", "completion.svg")); err != nil {
+		t.Errorf("merge drew no plot: %v", err)
 	}
 }
