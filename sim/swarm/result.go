@@ -1,0 +1,153 @@
+package swarm
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Result is what a run measured.
+type Result struct {
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	Peers    int    `json:"peers"`
+	Seeders  int    `json:"seeders"`
+	Crypto   string `json:"crypto"`
+
+	Completed        int     `json:"completed"`
+	FractionComplete float64 `json:"fraction_completed"`
+	// Download times (arrival to completion) of the leechers that completed.
+	P50  Seconds `json:"download_p50_s"`
+	P90  Seconds `json:"download_p90_s"`
+	P99  Seconds `json:"download_p99_s"`
+	Last Seconds `json:"last_completion_s"` // virtual time of the last completion
+
+	BytesByKind map[string]int64 `json:"bytes_by_kind"`
+	Handshakes  Handshakes       `json:"handshakes"`
+
+	Virtual      Seconds  `json:"virtual_s"`
+	Wall         Duration `json:"wall_s"`
+	SpeedUp      float64  `json:"sim_seconds_per_wall_second"`
+	Events       uint64   `json:"events"`
+	Digest       string   `json:"digest"`
+	PeerList     []Peer   `json:"-"`
+	wallDuration time.Duration
+}
+
+// Seconds is a virtual duration written as seconds.
+type Seconds = time.Duration
+
+// Duration is a wall-clock duration.
+type Duration = time.Duration
+
+func (r *Result) summarise() {
+	var times []time.Duration
+	for _, p := range r.PeerList {
+		if p.Seeder || p.Completed < 0 {
+			continue
+		}
+		times = append(times, p.DownloadTime())
+		r.Last = max(r.Last, p.Completed)
+	}
+	r.Completed = len(times)
+	r.FractionComplete = float64(len(times)) / float64(max(r.Peers, 1))
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	r.P50, r.P90, r.P99 = quantile(times, 0.5), quantile(times, 0.9), quantile(times, 0.99)
+	if r.Wall > 0 {
+		r.SpeedUp = r.Virtual.Seconds() / r.Wall.Seconds()
+	}
+}
+
+// quantile is the nearest-rank quantile of sorted xs (0 if empty).
+func quantile(xs []time.Duration, q float64) time.Duration {
+	if len(xs) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(xs))+0.999999) - 1
+	return xs[min(max(i, 0), len(xs)-1)]
+}
+
+func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
+
+// WriteSummary prints the summary table.
+func (r *Result) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "scenario %s, seed %d: %d leechers, %d seeders, crypto %s\n", r.Scenario, r.Seed, r.Peers, r.Seeders, r.Crypto)
+	fmt.Fprintf(w, "  completed            %d/%d (%.1f%%)\n", r.Completed, r.Peers, 100*r.FractionComplete)
+	fmt.Fprintf(w, "  download time        p50 %ss  p90 %ss  p99 %ss  (last completion at %ss)\n", secs(r.P50), secs(r.P90), secs(r.P99), secs(r.Last))
+	fmt.Fprintf(w, "  bytes by transport  ")
+	for _, k := range sortedKeys(r.BytesByKind) {
+		fmt.Fprintf(w, " %s %s", k, human(r.BytesByKind[k]))
+	}
+	fmt.Fprintf(w, "\n  handshakes          ")
+	for _, k := range sortedKeys(r.Handshakes) {
+		fmt.Fprintf(w, " %s=%d", strings.ReplaceAll(k, " ", ":"), r.Handshakes[k])
+	}
+	fmt.Fprintf(w, "\n  simulated            %ss in %.2fs wall (%.1f sim-s per wall-s), %d events\n", secs(r.Virtual), r.Wall.Seconds(), r.SpeedUp, r.Events)
+	fmt.Fprintf(w, "  digest               %s\n", r.Digest)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func human(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.2fGiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%dB", b)
+}
+
+// WriteFiles writes summary.json and peers.csv into dir. Wall-clock fields
+// are in summary.json only, so peers.csv is identical across runs of a seed.
+func (r *Result) WriteFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	js := map[string]any{
+		"scenario": r.Scenario, "seed": r.Seed, "peers": r.Peers, "seeders": r.Seeders, "crypto": r.Crypto,
+		"completed": r.Completed, "fraction_completed": r.FractionComplete,
+		"download_p50_s": r.P50.Seconds(), "download_p90_s": r.P90.Seconds(), "download_p99_s": r.P99.Seconds(),
+		"last_completion_s": r.Last.Seconds(), "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
+		"virtual_s": r.Virtual.Seconds(), "wall_s": r.Wall.Seconds(), "sim_seconds_per_wall_second": r.SpeedUp,
+		"events": r.Events, "digest": r.Digest,
+	}
+	b, _ := json.MarshalIndent(js, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "peers.csv"))
+	if err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"id", "addr", "seeder", "class", "transport", "policy", "arrival_s", "completed_s", "download_s", "downloaded", "uploaded"})
+	for _, p := range r.PeerList {
+		comp, dl := "", ""
+		if p.Completed >= 0 && !p.Seeder {
+			comp, dl = secs(p.Completed), secs(p.DownloadTime())
+		}
+		w.Write([]string{strconv.Itoa(p.ID), p.Addr, strconv.FormatBool(p.Seeder), p.Class, p.Transport, p.Policy,
+			secs(p.Arrival), comp, dl, strconv.FormatInt(p.Downloaded, 10), strconv.FormatInt(p.Uploaded, 10)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("swarm: %w", err)
+	}
+	return f.Close()
+}

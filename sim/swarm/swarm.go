@@ -1,0 +1,313 @@
+// Package swarm runs a scenario: real protocol/peer clients and a real
+// protocol/tracker on netmodel hosts, under one sim.Sim, and measures them.
+package swarm
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/bttls/bttls/netmodel"
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/peer"
+	"github.com/bttls/bttls/protocol/tracker"
+	"github.com/bttls/bttls/protocol/transport"
+	"github.com/bttls/bttls/sim"
+	"github.com/bttls/bttls/sim/scenario"
+)
+
+// Options adjust a run beyond its scenario.
+type Options struct {
+	// Seed, if non-nil, replaces the scenario's seed.
+	Seed *uint64
+	// Progress, if set, is called about once per virtual second with the
+	// number of leechers that completed, of total.
+	Progress func(completed, total int, now time.Duration)
+	// Step is the virtual time between Progress calls (default 1s).
+	Step time.Duration
+	// Watchdog overrides the scheduler's stall watchdog (wall time).
+	Watchdog time.Duration
+}
+
+// Peer is one peer's record.
+type Peer struct {
+	ID        int
+	Addr      string
+	Seeder    bool
+	Class     string
+	Transport string
+	Policy    string
+	Arrival   time.Duration
+	// Completed is the virtual time the last piece was verified, or -1.
+	Completed  time.Duration
+	Downloaded int64
+	Uploaded   int64
+}
+
+// DownloadTime is how long the peer took from arrival to completion, or -1.
+func (p *Peer) DownloadTime() time.Duration {
+	if p.Completed < 0 {
+		return -1
+	}
+	return p.Completed - p.Arrival
+}
+
+type runPeer struct {
+	Peer
+	host    *netmodel.Host
+	env     *sim.Env
+	store   *Store
+	client  *peer.Client
+	torrent *peer.Torrent
+	left    bool
+}
+
+// Run simulates the scenario and returns its results.
+func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
+	if err := sim.CheckCryptoRand(); err != nil {
+		return nil, err
+	}
+	seed := sc.Seed
+	if opt.Seed != nil {
+		seed = *opt.Seed
+	}
+	wallStart := time.Now()
+	s := sim.New(sim.Config{Seed: seed, Watchdog: opt.Watchdog})
+	defer s.Close()
+	n := netmodel.New(s)
+	r := s.NewRand()
+
+	classes := map[string]scenario.Class{}
+	for _, c := range sc.Classes {
+		classes[c.Name] = c
+	}
+	hostFor := func(c scenario.Class) (*netmodel.Host, error) {
+		return n.AddHost(netmodel.HostConfig{Up: c.Up, Down: c.Down, Latency: c.Latency, Loss: c.Loss})
+	}
+
+	// The tracker, on a well-connected host of its own.
+	th, err := n.AddHost(netmodel.HostConfig{Name: "tracker", Latency: 5 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	te := s.NewEnv(th)
+	tr := tracker.NewTracker(te, tracker.Config{Interval: sc.Tracker.Interval, DefaultNumWant: sc.Tracker.NumWant,
+		MaxPeersPerTorrent: max(tracker.DefaultMaxPeersPerTorrent, sc.Swarm.Peers+sc.Swarm.Seeders), TrustIPParam: true})
+	srv := tracker.NewServer(te, tr)
+	srv.MaxConns = 4096
+	tl, err := te.Listen("tcp", ":6969")
+	if err != nil {
+		return nil, err
+	}
+	te.Go("tracker", func() { srv.Serve(tl) })
+	announceURL := fmt.Sprintf("http://%s:6969/announce", th.Addr())
+
+	content, err := NewContent(sc.Torrent.Size, sc.Torrent.PieceSize, seed, announceURL)
+	if err != nil {
+		return nil, err
+	}
+
+	hs := Handshakes{}
+	var peers []*runPeer
+	completed := 0
+
+	// Seeders, then leechers: hosts and Envs are made in this fixed order.
+	for i := 0; i < sc.Swarm.Seeders; i++ {
+		h, err := hostFor(classes[sc.Swarm.SeederClass])
+		if err != nil {
+			return nil, err
+		}
+		seedMix := "plain"
+		if hasTLS(sc.Mix) {
+			seedMix = "tls-basic"
+		}
+		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Seeder: true, Class: sc.Swarm.SeederClass, Transport: seedMix, Policy: "prefer", Completed: 0}, host: h, env: s.NewEnv(h), store: NewStore(content, true)})
+	}
+	classOf := spread(r, sc.Swarm.Peers, len(sc.Classes), func(i int) float64 { return sc.Classes[i].Fraction })
+	mixOf := spread(r, sc.Swarm.Peers, len(sc.Mix), func(i int) float64 { return sc.Mix[i].Fraction })
+	arrivals := arrivalTimes(r, sc.Arrival, sc.Swarm.Peers)
+	for i := 0; i < sc.Swarm.Peers; i++ {
+		c := sc.Classes[classOf[i]]
+		m := sc.Mix[mixOf[i]]
+		h, err := hostFor(c)
+		if err != nil {
+			return nil, err
+		}
+		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Class: c.Name, Transport: m.Transport, Policy: m.Policy, Arrival: arrivals[i], Completed: -1},
+			host: h, env: s.NewEnv(h), store: NewStore(content, false)})
+	}
+
+	var startErr error
+	for _, p := range peers {
+		p := p
+		p.Addr = p.host.Addr().String()
+		if !p.Seeder {
+			p.store.OnComplete = func() {
+				p.Completed = s.Now()
+				completed++
+				if sc.Swarm.AfterComplete == "leave" {
+					p.env.Go("leave", func() { p.leave() })
+				}
+			}
+		}
+		s.At(p.Arrival, func() {
+			p.env.Go(fmt.Sprintf("start peer %d", p.ID), func() {
+				if err := p.start(sc, hs, content); err != nil && startErr == nil {
+					startErr = fmt.Errorf("swarm: peer %d (%s): %w", p.ID, p.Transport, err)
+					s.Stop()
+				}
+			})
+		})
+	}
+
+	step := opt.Step
+	if step <= 0 {
+		step = time.Second
+	}
+	var runErr error
+	for now := time.Duration(0); now < sc.Duration; {
+		now = min(now+step, sc.Duration)
+		if runErr = s.RunUntil(now); runErr != nil || startErr != nil {
+			break
+		}
+		if opt.Progress != nil {
+			opt.Progress(completed, sc.Swarm.Peers, s.Now())
+		}
+		if completed == sc.Swarm.Peers {
+			break
+		}
+	}
+	if startErr != nil {
+		return nil, startErr
+	}
+	if runErr != nil {
+		return nil, fmt.Errorf("swarm: seed %d: %w", seed, runErr)
+	}
+	res := &Result{Scenario: sc.Name, Seed: seed, Peers: sc.Swarm.Peers, Seeders: sc.Swarm.Seeders,
+		Virtual: s.Now(), Wall: time.Since(wallStart), Events: s.Events(), Digest: s.Digest(),
+		Crypto: "real (TLS 1.3, X25519)", Handshakes: hs, BytesByKind: map[string]int64{}}
+	for _, p := range peers {
+		if p.torrent != nil {
+			st := p.torrent.Stats()
+			p.Downloaded, p.Uploaded = st.Downloaded, st.Uploaded
+			kinds := make([]transport.Kind, 0, len(st.ByKind))
+			for k := range st.ByKind {
+				kinds = append(kinds, k)
+			}
+			sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+			for _, k := range kinds {
+				res.BytesByKind[k.String()] += st.ByKind[k].Down
+			}
+		}
+		res.PeerList = append(res.PeerList, p.Peer)
+	}
+	res.summarise()
+	return res, nil
+}
+
+func hasTLS(mix []scenario.Mix) bool {
+	for _, m := range mix {
+		if m.Transport == "tls-basic" || m.Transport == "tls-strict" {
+			return true
+		}
+	}
+	return false
+}
+
+// start creates the peer's client and adds the torrent (inside a task).
+func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content) error {
+	d, a, sec, err := transports(p.env, p.Transport, p.Policy)
+	if err != nil {
+		return err
+	}
+	tls := p.Transport == "tls-basic"
+	cl, err := peer.New(peer.Config{
+		Env:             p.env,
+		ListenAddr:      ":6881",
+		Dialer:          countingDialer{d, hs},
+		Acceptor:        countingAcceptor{a, hs},
+		TorrentSecurity: sec,
+		Announce:        announcer(tls),
+		MaxConns:        sc.Swarm.MaxConns,
+		UploadSlots:     sc.Swarm.UploadSlots,
+	})
+	if err != nil {
+		return err
+	}
+	p.client = cl
+	t, err := cl.AddTorrent(c.Torrent, p.store)
+	if err != nil {
+		return err
+	}
+	p.torrent = t
+	return nil
+}
+
+func (p *runPeer) leave() {
+	if p.client != nil && !p.left {
+		p.left = true
+		p.client.Close()
+	}
+}
+
+// announcer adapts the tracker client to the peer's AnnounceFunc; TLS peers
+// announce supporttls=1.
+func announcer(tls bool) peer.AnnounceFunc {
+	return func(e env.Env, u string, req peer.AnnounceRequest) (peer.AnnounceResponse, error) {
+		treq := tracker.AnnounceRequest{InfoHash: req.InfoHash, PeerID: req.PeerID, Port: uint16(req.Port),
+			Uploaded: req.Uploaded, Downloaded: req.Downloaded, Left: req.Left, Event: req.Event, NumWant: req.NumWant, Extra: req.Extra}
+		if tls && treq.Extra.Get(tracker.ParamSupportTLS) == "" {
+			treq.Extra = url.Values{tracker.ParamSupportTLS: {"1"}}
+			for k, v := range req.Extra {
+				treq.Extra[k] = v
+			}
+		}
+		resp, err := tracker.Announce(e, u, treq)
+		if err != nil {
+			return peer.AnnounceResponse{}, err
+		}
+		out := peer.AnnounceResponse{Interval: resp.Interval}
+		for _, tp := range resp.Peers {
+			out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: tp.Addr, TLS: tp.TLS})
+		}
+		return out, nil
+	}
+}
+
+// spread assigns n items to k groups in exact proportions (largest
+// remainder), in a seeded random order.
+func spread(r interface{ Shuffle(int, func(int, int)) }, n, k int, frac func(int) float64) []int {
+	fs := make([]float64, k)
+	for i := range fs {
+		fs[i] = frac(i)
+	}
+	counts := scenario.Assign(n, fs)
+	out := make([]int, 0, n)
+	for g, c := range counts {
+		for j := 0; j < c; j++ {
+			out = append(out, g)
+		}
+	}
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// arrivalTimes draws leecher arrival times for the arrival process.
+func arrivalTimes(r interface{ ExpFloat64() float64 }, a scenario.Arrival, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	switch a.Process {
+	case "uniform":
+		for i := range out {
+			out[i] = time.Duration(int64(a.Window) * int64(i) / int64(n))
+		}
+	case "poisson":
+		t := 0.0
+		for i := range out {
+			t += r.ExpFloat64() / a.Rate
+			out[i] = time.Duration(math.Round(t * float64(time.Second)))
+		}
+	}
+	return out
+}

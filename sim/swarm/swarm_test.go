@@ -1,0 +1,164 @@
+//go:debug cryptocustomrand=1
+package swarm
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/storage"
+	"github.com/bttls/bttls/sim/scenario"
+)
+
+func small(t *testing.T, peers int, mix string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("small.toml", []byte(`
+duration = "10m"
+[torrent]
+size = "1MiB"
+piece_size = "32KiB"
+[swarm]
+peers = `+itoa(peers)+`
+max_conns = 20
+[[class]]
+fraction = 1.0
+up = "4Mbit"
+down = "20Mbit"
+latency = "10ms"
+`+mix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func itoa(n int) string {
+	b := []byte{}
+	for n > 0 || len(b) == 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+func TestPlainSwarmCompletes(t *testing.T) {
+	sc := small(t, 20, "")
+	res, err := Run(sc, Options{Watchdog: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.WriteSummary(testWriter{t})
+	if res.Completed != 20 {
+		t.Fatalf("%d of 20 leechers completed", res.Completed)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+func TestMixedTLSAndLegacySwarm(t *testing.T) {
+	sc := small(t, 30, `
+[[mix]]
+transport = "tls-basic"
+policy = "prefer"
+fraction = 0.5
+[[mix]]
+transport = "legacy"
+fraction = 0.5
+`)
+	res, err := Run(sc, Options{Watchdog: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.WriteSummary(testWriter{t})
+	if res.Completed != 30 {
+		t.Fatalf("%d of 30 leechers completed", res.Completed)
+	}
+	// TLS peers talk TLS among themselves and fall back to MSE with legacy
+	// peers, whose acceptor answers a ClientHello with an MSE reply.
+	if res.Handshakes["out tls-basic"] == 0 || res.Handshakes["out mse"] == 0 || res.BytesByKind["tls-basic"] == 0 || res.BytesByKind["mse"] == 0 {
+		t.Fatalf("expected TLS and MSE connections: %v, bytes %v", res.Handshakes, res.BytesByKind)
+	}
+	if res.Handshakes["in failed"] == 0 {
+		t.Fatalf("no failed inbound setups: legacy peers should refuse ClientHellos (%v)", res.Handshakes)
+	}
+}
+
+func TestSwarmDeterminism(t *testing.T) {
+	mix := `
+[[mix]]
+transport = "tls-basic"
+fraction = 0.7
+[[mix]]
+transport = "legacy"
+fraction = 0.3
+`
+	run := func(seed uint64) (*Result, string) {
+		res, err := Run(small(t, 15, mix), Options{Seed: &seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := res.WriteFiles(dir); err != nil {
+			t.Fatal(err)
+		}
+		csv, err := os.ReadFile(filepath.Join(dir, "peers.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, string(csv)
+	}
+	a, csvA := run(5)
+	b, csvB := run(5)
+	if a.Digest != b.Digest || csvA != csvB {
+		t.Fatalf("same seed, different runs: digests %s / %s", a.Digest, b.Digest)
+	}
+	c, csvC := run(6)
+	if a.Digest == c.Digest || csvA == csvC {
+		t.Fatal("seeds 5 and 6 gave identical runs")
+	}
+}
+
+func TestContentAndStore(t *testing.T) {
+	c, err := NewContent(100_000, 32<<10, 3, "http://tracker:6969/announce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Torrent.NumPieces() != 4 || c.Torrent.PieceSize(3) != 100_000-3*(32<<10) {
+		t.Fatalf("pieces: %d, last %d", c.Torrent.NumPieces(), c.Torrent.PieceSize(3))
+	}
+	seed, leech := NewStore(c, true), NewStore(c, false)
+	done := false
+	leech.OnComplete = func() { done = true }
+	for i := 0; i < 4; i++ {
+		buf := make([]byte, c.Torrent.PieceSize(i))
+		if err := seed.ReadBlock(i, 0, buf); err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			buf[7] ^= 1 // a corrupt block must fail the check
+			leech.WriteBlock(i, 0, buf)
+			if err := leech.FinishPiece(i); !errors.Is(err, storage.ErrHashMismatch) {
+				t.Fatalf("corrupt piece: %v", err)
+			}
+			buf[7] ^= 1
+		}
+		leech.WriteBlock(i, 0, buf[:1000])
+		leech.WriteBlock(i, 1000, buf[1000:])
+		if err := leech.FinishPiece(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !done || leech.Have() != 4 {
+		t.Fatalf("complete=%v have=%d", done, leech.Have())
+	}
+	if err := leech.ReadBlock(4, 0, make([]byte, 1)); err == nil {
+		t.Fatal("read past the last piece succeeded")
+	}
+	if err := NewStore(c, false).ReadBlock(0, 0, make([]byte, 1)); err == nil {
+		t.Fatal("read of a missing piece succeeded")
+	}
+}
