@@ -1,0 +1,381 @@
+package checker
+
+// action is a compiled action (or Init predicate). run enumerates every way
+// to complete the partial next state x.nxt that satisfies the action,
+// calling k for each; k returns false to stop the enumeration, and run
+// returns false when it was stopped. Enumeration order follows TLC: left
+// to right through conjuncts, disjuncts in order, set elements in order.
+type action struct {
+	guard evalFn // non-nil when the action assigns nothing (a Boolean test)
+	run   func(x *ctx, k func() bool) bool
+}
+
+func guardAction(g evalFn, pos Pos) *action {
+	return &action{guard: g, run: func(x *ctx, k func() bool) bool {
+		if boolAt(pos, g(x), "action conjunct") {
+			return k()
+		}
+		return true
+	}}
+}
+
+// target reports whether e is an assignable variable: x' in an action, x
+// in Init.
+func (cp *compiler) target(e *Expr, s *scope, md mode) (int, bool) {
+	var n *Expr
+	switch {
+	case md == mNormal && e.Kind == eOp && e.Name == "'":
+		n = e.Args[0]
+	case md == mInit:
+		n = e
+	default:
+		return 0, false
+	}
+	if n.Kind != eName || len(n.Args) > 0 || n.Other != nil {
+		return 0, false
+	}
+	if _, ok := s.lookup(n.Name); ok {
+		return 0, false
+	}
+	if s.env.outer != nil || s.env.defs[n.Name] != nil {
+		return 0, false
+	}
+	i, ok := cp.m.varIdx[n.Name]
+	return i, ok
+}
+
+func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
+	switch e.Kind {
+	case eOp:
+		switch e.Name {
+		case `/\`:
+			return cp.conj(e.Args, s, md)
+		case `\/`:
+			alts := make([]*action, len(e.Args))
+			allGuards := true
+			for i, a := range e.Args {
+				alts[i] = cp.action(a, s, md)
+				allGuards = allGuards && alts[i].guard != nil
+			}
+			if allGuards {
+				g, _ := cp.expr(e, s, md)
+				return guardAction(g, e.Pos)
+			}
+			return &action{run: func(x *ctx, k func() bool) bool {
+				for _, a := range alts {
+					if !a.run(x, k) {
+						return false
+					}
+				}
+				return true
+			}}
+		case "=":
+			if i, ok := cp.target(e.Args[0], s, md); ok {
+				val, _ := cp.expr(e.Args[1], s, md)
+				return &action{run: assign(i, val, func(x *ctx, k func() bool) bool { return k() })}
+			}
+		case `\in`:
+			if i, ok := cp.target(e.Args[0], s, md); ok {
+				set, _ := cp.expr(e.Args[1], s, md)
+				pos := e.Pos
+				return &action{run: func(x *ctx, k func() bool) bool {
+					el := enumAt(pos, set(x))
+					if old := x.nxt[i]; old != nil {
+						if searchSet(el, old) >= 0 {
+							return k()
+						}
+						return true
+					}
+					for _, v := range el {
+						x.nxt[i] = v
+						if !k() {
+							x.nxt[i] = nil
+							return false
+						}
+					}
+					x.nxt[i] = nil
+					return true
+				}}
+			}
+		case "UNCHANGED":
+			if md == mNormal {
+				return cp.unchanged(e.Args[0], s)
+			}
+		}
+	case eBoxAction:
+		a := cp.action(e.Args[0], s, md)
+		u := cp.unchanged(e.Args[1], s)
+		return &action{run: func(x *ctx, k func() bool) bool {
+			return a.run(x, k) && u.run(x, k)
+		}}
+	case eAngleAction:
+		a := cp.action(e.Args[0], s, md)
+		v0, _ := cp.expr(e.Args[1], s, mNormal)
+		v1, _ := cp.expr(e.Args[1], s, mPrimed)
+		return &action{run: func(x *ctx, k func() bool) bool {
+			return a.run(x, func() bool {
+				if Equal(v0(x), v1(x)) {
+					return true
+				}
+				return k()
+			})
+		}}
+	case eExists:
+		ns := s.child()
+		it, _ := cp.iterator(e.Bounds, s, ns, md)
+		body := cp.action(e.Args[0], ns, md)
+		if body.guard != nil {
+			break
+		}
+		return &action{run: func(x *ctx, k func() bool) bool {
+			return it(x, func() bool { return body.run(x, k) })
+		}}
+	case eIf:
+		a := cp.action(e.Args[1], s, md)
+		b := cp.action(e.Args[2], s, md)
+		if a.guard != nil && b.guard != nil {
+			break
+		}
+		c, _ := cp.expr(e.Args[0], s, md)
+		pos := e.Args[0].Pos
+		return &action{run: func(x *ctx, k func() bool) bool {
+			if boolAt(pos, c(x), "IF condition") {
+				return a.run(x, k)
+			}
+			return b.run(x, k)
+		}}
+	case eCase:
+		var guards []evalFn
+		var arms []*action
+		all := true
+		for i := 0; i < len(e.Args); i += 2 {
+			g, _ := cp.expr(e.Args[i], s, md)
+			a := cp.action(e.Args[i+1], s, md)
+			guards, arms = append(guards, g), append(arms, a)
+			all = all && a.guard != nil
+		}
+		var other *action
+		if e.Other != nil {
+			other = cp.action(e.Other, s, md)
+			all = all && other.guard != nil
+		}
+		if all {
+			break
+		}
+		pos := e.Pos
+		return &action{run: func(x *ctx, k func() bool) bool {
+			for i, g := range guards {
+				if boolAt(pos, g(x), "CASE guard") {
+					return arms[i].run(x, k)
+				}
+			}
+			if other == nil {
+				panic(posErr{errAt(pos, "no CASE guard is true and there is no OTHER arm")})
+			}
+			return other.run(x, k)
+		}}
+	case eLet:
+		ns := cp.letScope(e, s)
+		return cp.action(e.Args[0], ns, md)
+	case eName:
+		if a := cp.nameAction(e, s, md); a != nil {
+			return a
+		}
+	}
+	g, _ := cp.expr(e, s, md)
+	return guardAction(g, e.Pos)
+}
+
+// assign is "x' = val" followed by next: it assigns when x' is free and
+// tests equality when an earlier conjunct already assigned it.
+func assign(i int, val evalFn, next func(x *ctx, k func() bool) bool) func(x *ctx, k func() bool) bool {
+	return func(x *ctx, k func() bool) bool {
+		v := val(x)
+		if old := x.nxt[i]; old != nil {
+			if Equal(old, v) {
+				return next(x, k)
+			}
+			return true
+		}
+		x.nxt[i] = v
+		r := next(x, k)
+		x.nxt[i] = nil
+		return r
+	}
+}
+
+func (cp *compiler) conj(parts []*Expr, s *scope, md mode) *action {
+	acts := make([]*action, len(parts))
+	all := true
+	for i, p := range parts {
+		acts[i] = cp.action(p, s, md)
+		all = all && acts[i].guard != nil
+	}
+	if all {
+		g, _ := cp.expr(&Expr{Kind: eOp, Name: `/\`, Pos: parts[0].Pos, Args: parts}, s, md)
+		return guardAction(g, parts[0].Pos)
+	}
+	rest := func(x *ctx, k func() bool) bool { return k() }
+	for i := len(parts) - 1; i >= 0; i-- {
+		next := rest
+		p := parts[i]
+		a := acts[i]
+		if a.guard != nil {
+			g, pos := a.guard, p.Pos
+			rest = func(x *ctx, k func() bool) bool {
+				if boolAt(pos, g(x), "action conjunct") {
+					return next(x, k)
+				}
+				return true
+			}
+			continue
+		}
+		if p.Kind == eOp && p.Name == "=" {
+			if vi, ok := cp.target(p.Args[0], s, md); ok {
+				val, _ := cp.expr(p.Args[1], s, md)
+				rest = assign(vi, val, next)
+				continue
+			}
+		}
+		run := a.run
+		rest = func(x *ctx, k func() bool) bool {
+			return run(x, func() bool { return next(x, k) })
+		}
+	}
+	return &action{run: rest}
+}
+
+// unchanged is UNCHANGED e: every variable in e keeps its value.
+func (cp *compiler) unchanged(e *Expr, s *scope) *action {
+	switch e.Kind {
+	case eTuple:
+		parts := make([]*Expr, len(e.Args))
+		for i, a := range e.Args {
+			parts[i] = &Expr{Kind: eOp, Name: "UNCHANGED", Pos: a.Pos, Args: []*Expr{a}}
+		}
+		if len(parts) == 0 {
+			return guardAction(constFn(true), e.Pos)
+		}
+		return cp.conj(parts, s, mNormal)
+	case eName:
+		if len(e.Args) == 0 && e.Other == nil {
+			if _, local := s.lookup(e.Name); !local {
+				if i, ok := cp.target(&Expr{Kind: eOp, Name: "'", Args: []*Expr{e}}, s, mNormal); ok {
+					cur := func(x *ctx) Value { return x.cur[i] }
+					return &action{run: assign(i, cur, func(x *ctx, k func() bool) bool { return k() })}
+				}
+				if d := s.env.lookupDef(e.Name); d != nil && len(d.def.Params) == 0 && d.def.Body != nil && s.env.outer == nil {
+					sc := &scope{names: map[string]binding{}, fr: s.fr, env: d.env}
+					return cp.unchanged(d.def.Body, sc)
+				}
+			}
+		}
+	}
+	a, _ := cp.expr(e, s, mNormal)
+	b, _ := cp.expr(e, s, mPrimed)
+	pos := e.Pos
+	return guardAction(func(x *ctx) Value { return eqAt(pos, a(x), b(x)) }, pos)
+}
+
+// nameAction compiles a reference to a definition used as an action; nil
+// means "evaluate it as a Boolean".
+func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
+	if b, ok := s.lookup(e.Name); ok {
+		if b.kind != bLetOp {
+			return nil
+		}
+		ld := b.let
+		d := ld.def
+		if len(d.FnBounds) > 0 {
+			return nil
+		}
+		if len(d.Params) == 0 {
+			sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: s.fr, env: s.env}
+			a := cp.action(d.Body, sc, md)
+			if a.guard != nil {
+				return nil
+			}
+			return a
+		}
+		if len(e.Args) != len(d.Params) {
+			cerr(e.Pos, "%s takes %d arguments, given %d", d.Name, len(d.Params), len(e.Args))
+		}
+		fr := &frame{size: ld.visible}
+		sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: fr, env: s.env}
+		cp.bindParams(d, sc)
+		a := cp.action(d.Body, sc, md)
+		if a.guard != nil {
+			return nil
+		}
+		args, _ := cp.list(e.Args, s, md)
+		vis := ld.visible
+		return &action{run: func(x *ctx, k func() bool) bool {
+			nb := x.push(fr.size)
+			copy(x.locals[nb:nb+vis], x.locals[x.base:x.base+vis])
+			for i, f := range args {
+				x.locals[nb+vis+i] = f(x)
+			}
+			return callAction(x, nb, a, k)
+		}}
+	}
+	if e.Other != nil || s.env.outer != nil {
+		return nil
+	}
+	if alias, ok := cp.m.constAlias[e.Name]; ok {
+		ne := *e
+		ne.Name = alias
+		e = &ne
+	}
+	d := s.env.defs[e.Name]
+	if d == nil || d.inst != nil || len(d.def.FnBounds) > 0 {
+		return nil
+	}
+	if len(e.Args) != len(d.def.Params) {
+		cerr(e.Pos, "%s takes %d arguments, given %d", e.Name, len(d.def.Params), len(e.Args))
+	}
+	co, ok := d.acts[md]
+	if !ok {
+		co = &compiledOp{fr: &frame{}}
+		d.acts[md] = co
+		sc := &scope{names: map[string]binding{}, fr: co.fr, env: d.env}
+		cp.bindParams(d.def, sc)
+		co.act = cp.action(d.def.Body, sc, md)
+		co.done = true
+	}
+	if co.done && co.act.guard != nil {
+		return nil
+	}
+	args := make([]evalFn, len(e.Args))
+	for i, a := range e.Args {
+		if d.def.Params[i].Arity > 0 {
+			args[i] = constFn(cp.opValue(a, d.def.Params[i].Arity, s, md))
+			continue
+		}
+		args[i], _ = cp.expr(a, s, md)
+	}
+	return &action{run: func(x *ctx, k func() bool) bool {
+		nb := x.push(co.fr.size)
+		for i, f := range args {
+			x.locals[nb+i] = f(x)
+		}
+		return callAction(x, nb, co.act, k)
+	}}
+}
+
+// callAction runs a in the frame at nb and restores the caller's frame
+// around the continuation, which goes on with the caller's conjuncts.
+func callAction(x *ctx, nb int, a *action, k func() bool) bool {
+	saved := x.base
+	x.base = nb
+	r := a.run(x, func() bool {
+		x.base = saved
+		sp := x.sp
+		r := k()
+		x.sp = sp
+		x.base = nb
+		return r
+	})
+	x.base = saved
+	x.sp = nb
+	return r
+}

@@ -1,0 +1,132 @@
+package checker
+
+import (
+	"strings"
+	"testing"
+)
+
+// evalString evaluates a constant TLA+ expression inside a tiny module.
+func evalString(t *testing.T, defs, expr string) (string, error) {
+	t.Helper()
+	src := "---- MODULE T ----\nEXTENDS Naturals, Integers, Sequences, FiniteSets, TLC\nVARIABLE v\n" +
+		defs + "\nInit == v = 0\nNext == v' = v\nE == " + expr + "\n====\n"
+	m, err := ParseModule("T.tla", src)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := ParseConfig("T.cfg", "INIT Init NEXT Next")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := NewModel(m, nil, cfg)
+	if err != nil {
+		return "", err
+	}
+	var out Value
+	err = evalGuard(func() {
+		f, _ := md.cp.expr(&Expr{Kind: eName, Name: "E"}, md.rootScope(), mNormal)
+		out = f(md.newCtx())
+	})
+	if err != nil {
+		return "", err
+	}
+	return Format(out), nil
+}
+
+func TestEvalExpressions(t *testing.T) {
+	defs := `
+RECURSIVE Fact(_)
+Fact(n) == IF n = 0 THEN 1 ELSE n * Fact(n - 1)
+fib[n \in 0..10] == IF n < 2 THEN n ELSE fib[n-1] + fib[n-2]
+Twice(F(_), x) == F(F(x))
+Inc(x) == x + 1
+r == [a |-> 1, b |-> <<2, 3>>]
+`
+	cases := []struct{ expr, want string }{
+		{"1 + 2 * 3", "7"},
+		{"(-7) \\div 2", "-4"}, {"-7 \\div 2", "-3"},
+		{"-7 % 2", "1"},
+		{"2^10", "1024"},
+		{"{3, 1, 2, 1}", "{1, 2, 3}"},
+		{"{1, 2} \\cup {2, 3}", "{1, 2, 3}"},
+		{"{1, 2} \\union {2, 3} \\ {1}", "{2, 3}"},
+		{"{1, 2, 3} \\cap {2, 3, 4}", "{2, 3}"},
+		{"{1, 2} \\intersect {2}", "{2}"},
+		{"{x \\in 1..5 : x % 2 = 0}", "{2, 4}"},
+		{"{x * x : x \\in 1..3}", "{1, 4, 9}"},
+		{"{<<x, y>> : x \\in 1..2, y \\in {\"a\"}}", `{<<1, "a">>, <<2, "a">>}`},
+		{"SUBSET {1, 2}", "{{}, {1}, {2}, {1, 2}}"},
+		{"UNION {{1}, {2, 3}}", "{1, 2, 3}"},
+		{"Cardinality(SUBSET (1..4))", "16"},
+		{"\\A x \\in 1..3 : x > 0", "TRUE"},
+		{"\\E x, y \\in 1..3 : x + y = 6", "TRUE"},
+		{"\\E <<x, y>> \\in {<<1, 2>>} : x < y", "TRUE"},
+		{"CHOOSE x \\in 1..10 : x * x > 20", "5"},
+		{"[x \\in 1..3 |-> x * 2]", "<<2, 4, 6>>"},
+		{"[x \\in {\"a\", \"b\"} |-> 0]", "[a |-> 0, b |-> 0]"},
+		{"[r EXCEPT !.a = @ + 10, !.b[2] = 9]", "[a |-> 11, b |-> <<2, 9>>]"},
+		{"[[x \\in 1..2 |-> [y \\in 1..2 |-> 0]] EXCEPT ![1][2] = 5]", "<<<<0, 5>>, <<0, 0>>>>"},
+		{"DOMAIN r", `{"a", "b"}`},
+		{"r.b[2]", "3"},
+		{"[a : {1, 2}, b : {TRUE}]", "{[a |-> 1, b |-> TRUE], [a |-> 2, b |-> TRUE]}"},
+		{"[{1, 2} -> {0, 1}]", "{<<0, 0>>, <<0, 1>>, <<1, 0>>, <<1, 1>>}"},
+		{"<<1, 2>> \\o <<3>>", "<<1, 2, 3>>"},
+		{"Len(<<1, 2, 3>>)", "3"},
+		{"Head(<<7, 8>>)", "7"},
+		{"Tail(<<7, 8>>)", "<<8>>"},
+		{"Append(<<>>, 1)", "<<1>>"},
+		{"SubSeq(<<1, 2, 3, 4>>, 2, 3)", "<<2, 3>>"},
+		{"<<1, 2>> \\in Seq({1, 2})", "TRUE"},
+		{"<<1, 3>> \\in Seq({1, 2})", "FALSE"},
+		{"[a |-> 1] \\in [a : Nat]", "TRUE"},
+		{"<<1, 2>> \\in {1, 2} \\X {2}", "TRUE"},
+		{"Fact(5)", "120"},
+		{"fib[10]", "55"},
+		{"fib[3] + Cardinality(DOMAIN fib)", "13"},
+		{"Twice(Inc, 3)", "5"},
+		{"LET a == 2\n       f(x) == x + a\n   IN f(3)", "5"},
+		{"CASE 1 > 2 -> \"a\" [] 2 > 1 -> \"b\" [] OTHER -> \"c\"", `"b"`},
+		{"IF 1 \\in Nat THEN 1 ELSE 2", "1"},
+		{"{1, 2} \\subseteq 1..3", "TRUE"},
+		{"(1 :> 2) @@ (3 :> 4)", "(1 :> 2 @@ 3 :> 4)"},
+		{"ToString(<<1>>)", `"<<1>>"`},
+		{"<<1, 2>> = [i \\in 1..2 |-> i]", "TRUE"},
+		{"[i \\in {} |-> i] = <<>>", "TRUE"},
+		{"{} = {x \\in {1} : FALSE}", "TRUE"},
+		{"1..3 = {1, 2, 3}", "TRUE"},
+		{"/\\ TRUE\n   /\\ \\/ FALSE\n      \\/ TRUE\n   /\\ 1 = 1", "TRUE"},
+		{"/\\ TRUE\n   /\\ \\/ FALSE\n      \\/ FALSE", "FALSE"},
+		{"Permutations({1, 2})", "{<<1, 2>>, <<2, 1>>}"},
+	}
+	for _, c := range cases {
+		if c.want == "" {
+			continue
+		}
+		got, err := evalString(t, defs, c.expr)
+		if err != nil {
+			t.Errorf("%s: %v", c.expr, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s = %s, want %s", c.expr, got, c.want)
+		}
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	cases := []struct{ expr, want string }{
+		{"<<1>>[2]", "T.tla:7:"},
+		{"1 + TRUE", "expected an integer"},
+		{"CHOOSE x \\in {} : TRUE", "CHOOSE found no element"},
+		{"Head(<<>>)", "Head of the empty sequence"},
+		{"Undefined + 1", "unknown name Undefined"},
+		{"[a |-> 1].b", "no field"},
+		{"Assert(FALSE, \"boom\")", "assertion failed: boom"},
+	}
+	for _, c := range cases {
+		_, err := evalString(t, "", c.expr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.expr, err, c.want)
+		}
+	}
+}

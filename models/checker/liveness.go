@@ -1,0 +1,512 @@
+package checker
+
+import "slices"
+
+// Liveness works on the explicit state graph kept during exploration. A
+// behaviour violating a property ends in a cycle; it is admissible when the
+// cycle is fair. Every state may stutter, so each state alone is a cycle.
+// A strongly connected component C is fair for
+//   - WF_v(A): some edge of C is an <<A>>_v step, or A is disabled somewhere in C;
+//   - SF_v(A): some edge of C is an <<A>>_v step, or A is disabled everywhere
+//     in C — otherwise the states where A is enabled are removed and the
+//     rest is searched again (the usual Emerson–Lei refinement).
+
+type liveGraph struct {
+	ex      *explorer
+	n       int
+	enabled [][]bool   // [fairness][state]
+	taken   [][][]bool // [state][edge][fairness]
+}
+
+func (ex *explorer) buildLiveGraph() *liveGraph {
+	md := ex.md
+	g := &liveGraph{ex: ex, n: len(ex.states)}
+	x := ex.newCtx()
+	nv := len(md.Vars)
+	for i := range ex.edges {
+		slices.Sort(ex.edges[i])
+		ex.edges[i] = slices.Compact(ex.edges[i])
+	}
+	g.enabled = make([][]bool, len(md.fairness))
+	for f, fa := range md.fairness {
+		g.enabled[f] = make([]bool, g.n)
+		for s := 0; s < g.n; s++ {
+			x.cur = ex.states[s]
+			g.enabled[f][s] = fa.enabled(x, nv)
+		}
+	}
+	g.taken = make([][][]bool, g.n)
+	for s := 0; s < g.n; s++ {
+		g.taken[s] = make([][]bool, len(ex.edges[s]))
+		for j, t := range ex.edges[s] {
+			row := make([]bool, len(md.fairness))
+			if int(t) != s {
+				for f, fa := range md.fairness {
+					if !g.enabled[f][s] {
+						continue
+					}
+					x.cur = ex.states[s]
+					x.nxt = append(x.nxt[:0], ex.states[t]...)
+					row[f] = fa.step(x)
+				}
+			}
+			g.taken[s][j] = row
+		}
+	}
+	x.nxt = make([]Value, nv)
+	return g
+}
+
+// sccs returns the strongly connected components of the subgraph of allowed
+// states (iterative Tarjan).
+func (g *liveGraph) sccs(allowed []bool) [][]int32 {
+	edges := g.ex.edges
+	index := make([]int32, g.n)
+	low := make([]int32, g.n)
+	onStack := make([]bool, g.n)
+	for i := range index {
+		index[i] = -1
+	}
+	var stack []int32
+	var out [][]int32
+	next := int32(0)
+	type fr struct {
+		v int32
+		e int
+	}
+	for root := 0; root < g.n; root++ {
+		if !allowed[root] || index[root] >= 0 {
+			continue
+		}
+		call := []fr{{int32(root), 0}}
+		index[root], low[root] = next, next
+		next++
+		stack = append(stack, int32(root))
+		onStack[root] = true
+		for len(call) > 0 {
+			top := &call[len(call)-1]
+			v := top.v
+			if top.e < len(edges[v]) {
+				w := edges[v][top.e]
+				top.e++
+				if !allowed[w] {
+					continue
+				}
+				if index[w] < 0 {
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, fr{w, 0})
+				} else if onStack[w] && index[w] < low[v] {
+					low[v] = index[w]
+				}
+				continue
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				if low[v] < low[p] {
+					low[p] = low[v]
+				}
+			}
+			if low[v] == index[v] {
+				var comp []int32
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp = append(comp, w)
+					if w == v {
+						break
+					}
+				}
+				out = append(out, comp)
+			}
+		}
+	}
+	return out
+}
+
+// fairSCCs returns the fair strongly connected subgraphs of allowed; when
+// must is non-nil each returned component contains a state with must set.
+func (g *liveGraph) fairSCCs(allowed []bool, must []bool, depth int) [][]int32 {
+	var out [][]int32
+	fair := g.ex.md.fairness
+	for _, comp := range g.sccs(allowed) {
+		in := make(map[int32]bool, len(comp))
+		for _, v := range comp {
+			in[v] = true
+		}
+		if must != nil && !slices.ContainsFunc(comp, func(v int32) bool { return must[v] }) {
+			continue
+		}
+		ok := true
+		var refine []bool
+		for f, fa := range fair {
+			if g.takenIn(comp, in, f) {
+				continue
+			}
+			anyDis, allDis := false, true
+			for _, v := range comp {
+				if g.enabled[f][v] {
+					allDis = false
+				} else {
+					anyDis = true
+				}
+			}
+			if !fa.strong {
+				if !anyDis {
+					ok = false
+					break
+				}
+				continue
+			}
+			if allDis {
+				continue
+			}
+			ok = false
+			if refine == nil && depth < 64 {
+				refine = make([]bool, g.n)
+				for _, v := range comp {
+					refine[v] = !g.enabled[f][v]
+				}
+			}
+			break
+		}
+		if ok {
+			out = append(out, comp)
+		} else if refine != nil {
+			out = append(out, g.fairSCCs(refine, must, depth+1)...)
+		}
+	}
+	return out
+}
+
+func (g *liveGraph) takenIn(comp []int32, in map[int32]bool, f int) bool {
+	for _, v := range comp {
+		for j, w := range g.ex.edges[v] {
+			if in[w] && g.taken[v][j][f] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pathWithin returns a shortest path from a to any state in goal, moving
+// only through allowed states (nil allowed: anywhere); nil if none.
+func (g *liveGraph) pathWithin(from []int32, goal func(int32) bool, allowed func(int32) bool) []int32 {
+	prev := make(map[int32]int32)
+	var queue []int32
+	for _, f := range from {
+		if _, ok := prev[f]; !ok {
+			prev[f] = -1
+			queue = append(queue, f)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		if goal(v) {
+			var path []int32
+			for u := v; u >= 0; u = prev[u] {
+				path = append(path, u)
+			}
+			slices.Reverse(path)
+			return path
+		}
+		for _, w := range g.ex.edges[v] {
+			if _, seen := prev[w]; seen || (allowed != nil && !allowed(w)) {
+				continue
+			}
+			prev[w] = v
+			queue = append(queue, w)
+		}
+	}
+	return nil
+}
+
+// cycle builds a cycle from c0 inside comp that passes every fairness
+// witness (an <<A>>_v edge or a state where A is disabled) and a must state.
+func (g *liveGraph) cycle(comp []int32, c0 int32, must []bool) []int32 {
+	in := make(map[int32]bool, len(comp))
+	for _, v := range comp {
+		in[v] = true
+	}
+	inC := func(v int32) bool { return in[v] }
+	path := []int32{c0}
+	goTo := func(goal func(int32) bool) {
+		p := g.pathWithin([]int32{path[len(path)-1]}, goal, inC)
+		if len(p) > 1 {
+			path = append(path, p[1:]...)
+		}
+	}
+	for f := range g.ex.md.fairness {
+		done := false
+		for _, v := range comp {
+			for j, w := range g.ex.edges[v] {
+				if in[w] && g.taken[v][j][f] {
+					goTo(func(u int32) bool { return u == v })
+					path = append(path, w)
+					done = true
+					break
+				}
+			}
+			if done {
+				break
+			}
+		}
+		if done {
+			continue
+		}
+		for _, v := range comp {
+			if !g.enabled[f][v] {
+				goTo(func(u int32) bool { return u == v })
+				break
+			}
+		}
+	}
+	if must != nil && !slices.ContainsFunc(path, func(v int32) bool { return must[v] }) {
+		goTo(func(u int32) bool { return must[u] })
+	}
+	if len(path) > 1 {
+		// back to c0 (at least one step when we moved)
+		last := path[len(path)-1]
+		if last != c0 {
+			p := g.pathWithin([]int32{last}, func(u int32) bool { return u == c0 }, inC)
+			path = append(path, p[1:]...)
+		}
+	}
+	return path
+}
+
+func (ex *explorer) checkLiveness() *Violation {
+	md := ex.md
+	x := ex.newCtx()
+	n := len(ex.states)
+	var inits []int32
+	for i, p := range ex.parents {
+		if p < 0 {
+			inits = append(inits, int32(i))
+		}
+	}
+	eval := func(p *property, f evalFn) []bool {
+		out := make([]bool, n)
+		setSlots(x, p.binds)
+		for i, st := range ex.states {
+			x.cur = st
+			out[i] = boolAt(p.pos, f(x), "property "+p.name)
+		}
+		return out
+	}
+	var g *liveGraph
+	var viol *Violation
+	err := evalGuard(func() {
+		for _, p := range md.props {
+			switch p.kind {
+			case pInit, pAlways:
+				ok := eval(p, p.p)
+				for i := 0; i < n; i++ {
+					if !ok[i] && (p.kind == pAlways || ex.parents[i] < 0) {
+						viol = ex.lasso(p.name, ex.pathTo(int32(i)), nil)
+						return
+					}
+				}
+			case pBoxAction:
+				for s := 0; s < n; s++ {
+					for _, t := range ex.edges[s] {
+						x.cur = ex.states[s]
+						x.nxt = append(x.nxt[:0], ex.states[t]...)
+						setSlots(x, p.binds)
+						found := false
+						p.act.run(x, func() bool { found = true; return false })
+						if !found {
+							x.nxt = make([]Value, len(md.Vars))
+							viol = ex.lasso(p.name, append(ex.pathTo(int32(s)), t), nil)
+							return
+						}
+					}
+				}
+				x.nxt = make([]Value, len(md.Vars))
+			default:
+				if g == nil {
+					g = ex.buildLiveGraph()
+				}
+				if v := ex.checkTemporal(g, p, eval, inits); v != nil {
+					viol = v
+					return
+				}
+			}
+		}
+	})
+	if err != nil {
+		return &Violation{Kind: "error", Err: err}
+	}
+	return viol
+}
+
+func (ex *explorer) checkTemporal(g *liveGraph, p *property, eval func(*property, evalFn) []bool, inits []int32) *Violation {
+	n := g.n
+	P := eval(p, p.p)
+	var Q []bool
+	if p.q != nil {
+		Q = eval(p, p.q)
+	}
+	not := func(b []bool) []bool {
+		o := make([]bool, len(b))
+		for i, v := range b {
+			o[i] = !v
+		}
+		return o
+	}
+	var allowed, must []bool
+	var starts []int32
+	prefixAllowed := func(int32) bool { return true }
+	switch p.kind {
+	case pEventually:
+		allowed = not(P)
+		for _, i := range inits {
+			if allowed[i] {
+				starts = append(starts, i)
+			}
+		}
+		prefixAllowed = func(v int32) bool { return allowed[v] }
+		// only states reachable from an initial state through ¬P count
+		reach := make([]bool, n)
+		for _, v := range reachable(g, starts, prefixAllowed) {
+			reach[v] = true
+		}
+		allowed = reach
+	case pInfOften:
+		allowed = not(P)
+		starts = inits
+	case pEvAlways:
+		allowed = make([]bool, n)
+		for i := range allowed {
+			allowed[i] = true
+		}
+		must = not(P)
+		starts = inits
+	case pLeadsTo:
+		allowed = not(Q)
+		for i := 0; i < n; i++ {
+			if P[i] && !Q[i] {
+				starts = append(starts, int32(i))
+			}
+		}
+	}
+	comps := g.fairSCCs(allowed, must, 0)
+	if len(comps) == 0 || len(starts) == 0 {
+		return nil
+	}
+	inComp := make(map[int32]int, 0)
+	for ci, c := range comps {
+		for _, v := range c {
+			inComp[v] = ci
+		}
+	}
+	var prefix []int32
+	if p.kind == pLeadsTo {
+		// from a P /\ ~Q state, through ~Q states, into a fair component
+		path := g.pathWithin(starts, func(v int32) bool { _, ok := inComp[v]; return ok }, func(v int32) bool { return allowed[v] })
+		if path == nil {
+			return nil
+		}
+		prefix = append(ex.pathTo(path[0]), path[1:]...)
+	} else {
+		path := g.pathWithin(starts, func(v int32) bool { _, ok := inComp[v]; return ok }, prefixAllowed)
+		if path == nil {
+			return nil
+		}
+		if p.kind == pEventually {
+			prefix = path
+		} else {
+			prefix = append(ex.pathTo(path[0]), path[1:]...)
+		}
+	}
+	c0 := prefix[len(prefix)-1]
+	cyc := g.cycle(comps[inComp[c0]], c0, must)
+	return ex.lasso(p.name, prefix, cyc)
+}
+
+func reachable(g *liveGraph, from []int32, allowed func(int32) bool) []int32 {
+	seen := map[int32]bool{}
+	var out, queue []int32
+	for _, f := range from {
+		if !seen[f] {
+			seen[f] = true
+			queue = append(queue, f)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		out = append(out, v)
+		for _, w := range g.ex.edges[v] {
+			if !seen[w] && allowed(w) {
+				seen[w] = true
+				queue = append(queue, w)
+			}
+		}
+	}
+	return out
+}
+
+// pathTo is the BFS path from an initial state to i.
+func (ex *explorer) pathTo(i int32) []int32 {
+	var p []int32
+	for ; i >= 0; i = ex.parents[i] {
+		p = append(p, i)
+	}
+	slices.Reverse(p)
+	return p
+}
+
+// lasso turns a prefix (ending at the loop start) and a cycle from it into
+// a Violation with labelled steps.
+func (ex *explorer) lasso(name string, prefix, cyc []int32) *Violation {
+	v := &Violation{Kind: "property", Name: name}
+	seq := append([]int32(nil), prefix...)
+	v.LoopTo = len(prefix) - 1
+	if len(cyc) > 1 {
+		seq = append(seq, cyc[1:len(cyc)-1]...)
+		if cyc[len(cyc)-1] != cyc[0] {
+			seq = append(seq, cyc[len(cyc)-1])
+		}
+	} else {
+		v.Stutter = true
+	}
+	for i, s := range seq {
+		label := "Initial predicate"
+		if i > 0 {
+			label = ex.md.labelStep(ex.states[seq[i-1]], ex.states[s])
+		}
+		v.Trace = append(v.Trace, TraceStep{Label: label, State: ex.states[s]})
+	}
+	return v
+}
+
+// labelStep names the sub-action of Next that takes from to to.
+func (md *Model) labelStep(from, to []Value) string {
+	x := md.newCtx()
+	fp := md.fingerprint(x, to)
+	for _, sa := range md.subActions {
+		x.cur = from
+		clear(x.nxt)
+		found := false
+		_ = evalGuard(func() {
+			sa.act.run(x, func() bool {
+				if md.fingerprint(x, x.nxt) == fp {
+					found = true
+					return false
+				}
+				return true
+			})
+		})
+		if found {
+			return sa.label
+		}
+	}
+	return "Next"
+}

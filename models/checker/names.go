@@ -1,0 +1,464 @@
+package checker
+
+// env is the module-level naming environment: the root module (with what
+// it EXTENDS) or an INSTANCE of another module, whose declared constants and
+// variables are substituted by expressions of the instantiating module.
+type env struct {
+	defs     map[string]*defInfo
+	outer    *env
+	subst    map[string]*Expr
+	declared map[string]bool
+	m        *Model
+}
+
+// defInfo is one top-level definition and its compiled forms.
+type defInfo struct {
+	def  *Def
+	env  *env
+	ops  map[mode]*compiledOp
+	acts map[mode]*compiledOp
+	inst *env // N == INSTANCE M: the instance's environment
+}
+
+func (e *env) lookupDef(n string) *defInfo {
+	for ev := e; ev != nil; {
+		if d, ok := ev.defs[n]; ok {
+			return d
+		}
+		if ev.declared[n] && ev.subst[n] == nil {
+			ev = ev.outer
+			continue
+		}
+		return nil
+	}
+	return nil
+}
+
+func (cp *compiler) name(e *Expr, s *scope, md mode) (evalFn, bool) {
+	if b, ok := s.lookup(e.Name); ok {
+		switch b.kind {
+		case bLocal:
+			if len(e.Args) > 0 {
+				cerr(e.Pos, "%s is a value, not an operator; it takes no arguments", e.Name)
+			}
+			slot := b.slot
+			cp.readSlot(s, slot)
+			return func(x *ctx) Value { return x.locals[x.base+slot] }, false
+		case bOpParam:
+			slot := b.slot
+			cp.readSlot(s, slot)
+			if len(e.Args) == 0 {
+				return func(x *ctx) Value { return x.locals[x.base+slot] }, false
+			}
+			if len(e.Args) != b.arity {
+				cerr(e.Pos, "operator parameter %s takes %d arguments, given %d", e.Name, b.arity, len(e.Args))
+			}
+			args, _ := cp.list(e.Args, s, md)
+			pos := e.Pos
+			return func(x *ctx) Value {
+				op, ok := x.locals[x.base+slot].(*OpV)
+				if !ok {
+					panic(posErr{errAt(pos, "%s was not given an operator", e.Name)})
+				}
+				vals := make([]Value, len(args))
+				for i, a := range args {
+					vals[i] = a(x)
+				}
+				return op.call(x, vals)
+			}, true
+		case bLetOp:
+			return cp.letCall(b.let, e, s, md)
+		}
+	}
+	if e.Other != nil {
+		return cp.instanceName(e, s, md)
+	}
+	return cp.envName(e, s, s.env, md)
+}
+
+// envName resolves a name through the module environments.
+func (cp *compiler) envName(e *Expr, s *scope, ev *env, md mode) (evalFn, bool) {
+	for ev != nil {
+		if ev.outer == nil {
+			break
+		}
+		if d, ok := ev.defs[e.Name]; ok {
+			return cp.useDef(d, e, s, md)
+		}
+		if sub, ok := ev.subst[e.Name]; ok {
+			ns := &scope{names: map[string]binding{}, fr: s.fr, env: ev.outer}
+			return cp.expr(sub, ns, md)
+		}
+		if ev.declared[e.Name] {
+			ev = ev.outer
+			continue
+		}
+		return cp.builtinOrFail(e, s, md)
+	}
+	m := cp.m
+	if v, ok := m.constVals[e.Name]; ok {
+		if len(e.Args) > 0 {
+			cerr(e.Pos, "constant %s takes no arguments", e.Name)
+		}
+		return constFn(v), false
+	}
+	if alias, ok := m.constAlias[e.Name]; ok {
+		d := m.root.defs[alias]
+		if d == nil {
+			cerr(e.Pos, "%s is overridden by %s in the config, which is not defined", e.Name, alias)
+		}
+		return cp.useDef(d, e, s, md)
+	}
+	if d, ok := ev.defs[e.Name]; ok {
+		return cp.useDef(d, e, s, md)
+	}
+	if i, ok := m.varIdx[e.Name]; ok {
+		if len(e.Args) > 0 {
+			cerr(e.Pos, "variable %s takes no arguments", e.Name)
+		}
+		name := e.Name
+		pos := e.Pos
+		switch md {
+		case mNormal:
+			return func(x *ctx) Value { return x.cur[i] }, true
+		default:
+			return func(x *ctx) Value {
+				v := x.nxt[i]
+				if v == nil {
+					if md == mInit {
+						panic(posErr{errAt(pos, "variable %s is read before Init assigns it", name)})
+					}
+					panic(posErr{errAt(pos, "%s' is read before the action assigns it", name)})
+				}
+				return v
+			}, true
+		}
+	}
+	if m.declaredConst[e.Name] {
+		cerr(e.Pos, "constant %s has no value: assign it in the .cfg (CONSTANT %s = ...)", e.Name, e.Name)
+	}
+	return cp.builtinOrFail(e, s, md)
+}
+
+func (cp *compiler) builtinOrFail(e *Expr, s *scope, md mode) (evalFn, bool) {
+	if f, dyn, ok := cp.builtin(e, s, md); ok {
+		return f, dyn
+	}
+	cerr(e.Pos, "unknown name %s", e.Name)
+	return nil, false
+}
+
+func (cp *compiler) instanceName(e *Expr, s *scope, md mode) (evalFn, bool) {
+	inst := e.Other
+	d := s.env.lookupDef(inst.Name)
+	if d == nil || d.inst == nil {
+		cerr(e.Pos, "%s is not a named INSTANCE", inst.Name)
+	}
+	if len(inst.Args) > 0 {
+		cerr(e.Pos, "parameterised INSTANCE is not supported")
+	}
+	name := e.Name[len(inst.Name)+1:]
+	od, ok := d.inst.defs[name]
+	if !ok {
+		cerr(e.Pos, "module instance %s has no definition %s", inst.Name, name)
+	}
+	ne := *e
+	ne.Name = name
+	ne.Other = nil
+	return cp.useDef(od, &ne, s, md)
+}
+
+// compileDef compiles a top-level definition's body in its own frame.
+func (cp *compiler) compileDef(d *defInfo, md mode) *compiledOp {
+	if co, ok := d.ops[md]; ok {
+		return co
+	}
+	co := &compiledOp{fr: &frame{}}
+	d.ops[md] = co
+	sc := &scope{names: map[string]binding{}, fr: co.fr, env: d.env}
+	cp.bindParams(d.def, sc)
+	mark := len(cp.reads)
+	co.fn, co.dyn = cp.expr(d.def.Body, sc, md)
+	cp.reads = cp.reads[:mark]
+	co.done = true
+	return co
+}
+
+func (cp *compiler) bindParams(d *Def, sc *scope) {
+	for _, p := range d.Params {
+		slot := sc.fr.alloc()
+		if p.Arity > 0 {
+			sc.names[p.Name] = binding{kind: bOpParam, slot: slot, arity: p.Arity}
+		} else {
+			sc.names[p.Name] = binding{kind: bLocal, slot: slot}
+		}
+	}
+	if len(d.FnBounds) > 0 {
+		// f[x \in S] == e: compiled as an operator of one argument, the key.
+		sc.fr.alloc() // slot 0 holds the key
+		for _, b := range d.FnBounds {
+			for _, n := range b.Names {
+				sc.names[n] = binding{kind: bLocal, slot: sc.fr.alloc()}
+			}
+		}
+	}
+}
+
+// useDef compiles a reference to a top-level definition.
+func (cp *compiler) useDef(d *defInfo, e *Expr, s *scope, md mode) (evalFn, bool) {
+	if d.inst != nil {
+		cerr(e.Pos, "%s is a module instance; use %s!Name", e.Name, e.Name)
+	}
+	if len(d.def.FnBounds) > 0 && len(e.Args) == 0 {
+		return cp.wholeFn(d, s, md, e.Pos)
+	}
+	return cp.callDef(d, e.Args, s, md, e.Pos)
+}
+
+func (cp *compiler) callDef(d *defInfo, argExprs []*Expr, s *scope, md mode, pos Pos) (evalFn, bool) {
+	def := d.def
+	nparams := len(def.Params)
+	if len(def.FnBounds) > 0 {
+		nparams = 1
+	}
+	if len(argExprs) != nparams {
+		cerr(pos, "%s takes %d arguments, given %d", def.Name, nparams, len(argExprs))
+	}
+	co := cp.compileDef(d, md)
+	args := make([]evalFn, len(argExprs))
+	dyn := !co.done || co.dyn
+	for i, a := range argExprs {
+		if i < len(def.Params) && def.Params[i].Arity > 0 {
+			args[i] = constFn(cp.opValue(a, def.Params[i].Arity, s, md))
+			continue
+		}
+		f, d := cp.expr(a, s, md)
+		args[i], dyn = f, dyn || d
+	}
+	if nparams == 0 {
+		if co.done && !co.dyn {
+			if !co.hasKon {
+				if v, ok := cp.tryConst(func(x *ctx) Value { return invoke0(x, co) }); ok {
+					co.konst, co.hasKon = v, true
+				}
+			}
+			if co.hasKon {
+				v := co.konst
+				return constFn(v), false
+			}
+		}
+		return func(x *ctx) Value { return invoke0(x, co) }, dyn
+	}
+	if len(def.FnBounds) > 0 {
+		b := def.FnBounds
+		arg := args[0]
+		return func(x *ctx) Value {
+			key := arg(x)
+			nb := x.push(co.fr.size)
+			saved := x.base
+			x.base = nb
+			bindFnKey(x, b, key, pos)
+			v := co.fn(x)
+			x.base = saved
+			x.sp = nb
+			return v
+		}, dyn
+	}
+	return func(x *ctx) Value {
+		nb := x.push(co.fr.size)
+		for i, a := range args {
+			x.locals[nb+i] = a(x)
+		}
+		saved := x.base
+		x.base = nb
+		v := co.fn(x)
+		x.base = saved
+		x.sp = nb
+		return v
+	}, dyn
+}
+
+func invoke0(x *ctx, co *compiledOp) Value {
+	nb := x.push(co.fr.size)
+	saved := x.base
+	x.base = nb
+	v := co.fn(x)
+	x.base = saved
+	x.sp = nb
+	return v
+}
+
+// bindFnKey binds the names of f[x \in S, y \in T] to a key (slot 0 + names).
+func bindFnKey(x *ctx, bounds []Bound, key Value, pos Pos) {
+	x.locals[x.base] = key
+	var names int
+	for _, b := range bounds {
+		names += len(b.Names)
+	}
+	if names == 1 {
+		x.locals[x.base+1] = key
+		return
+	}
+	q, ok := key.(*SeqV)
+	if !ok || len(q.elems) != names {
+		panic(posErr{errAt(pos, "function argument %s does not match its %d bound names", Format(key), names)})
+	}
+	copy(x.locals[x.base+1:], q.elems)
+}
+
+// wholeFn builds the value of f when f[x \in S] == e is used without [ ].
+func (cp *compiler) wholeFn(d *defInfo, s *scope, md mode, pos Pos) (evalFn, bool) {
+	co := cp.compileDef(d, md)
+	var sets []evalFn
+	dyn := !co.done || co.dyn
+	tupleKey := len(d.def.FnBounds) > 1 || len(d.def.FnBounds[0].Names) > 1
+	for _, b := range d.def.FnBounds {
+		f, dd := cp.expr(b.Set, &scope{names: map[string]binding{}, fr: s.fr, env: d.env}, md)
+		dyn = dyn || dd
+		for range b.Names {
+			sets = append(sets, f)
+		}
+	}
+	b := d.def.FnBounds
+	build := func(x *ctx) Value {
+		var keys, vals []Value
+		domains := make([][]Value, len(sets))
+		for i, f := range sets {
+			domains[i] = enumAt(pos, f(x))
+		}
+		idx := make([]int, len(sets))
+		for _, dm := range domains {
+			if len(dm) == 0 {
+				return mkFn(nil, nil)
+			}
+		}
+		for {
+			var key Value
+			if tupleKey {
+				el := make([]Value, len(idx))
+				for i, j := range idx {
+					el[i] = domains[i][j]
+				}
+				key = &SeqV{elems: el}
+			} else {
+				key = domains[0][idx[0]]
+			}
+			nb := x.push(co.fr.size)
+			saved := x.base
+			x.base = nb
+			bindFnKey(x, b, key, pos)
+			v := co.fn(x)
+			x.base = saved
+			x.sp = nb
+			keys, vals = append(keys, key), append(vals, v)
+			k := len(idx) - 1
+			for k >= 0 {
+				idx[k]++
+				if idx[k] < len(domains[k]) {
+					break
+				}
+				idx[k] = 0
+				k--
+			}
+			if k < 0 {
+				break
+			}
+		}
+		return mkFn(keys, vals)
+	}
+	return build, dyn
+}
+
+// opValue turns an argument naming an operator into an OpV.
+func (cp *compiler) opValue(a *Expr, arity int, s *scope, md mode) Value {
+	if a.Kind != eName || len(a.Args) > 0 {
+		cerr(a.Pos, "expected the name of an operator of %d arguments", arity)
+	}
+	params := make([]*Expr, arity)
+	for i := range params {
+		params[i] = &Expr{Kind: eName, Pos: a.Pos, Name: "\x00arg" + string(rune('0'+i))}
+	}
+	// Compile a call of the named operator on fresh parameter slots.
+	fr := &frame{}
+	sc := &scope{names: map[string]binding{}, fr: fr, env: s.env}
+	if b, ok := s.lookup(a.Name); ok && b.kind == bLetOp {
+		cerr(a.Pos, "passing a LET operator as an argument is not supported")
+	}
+	for _, p := range params {
+		sc.bind(p.Name)
+	}
+	call := &Expr{Kind: eName, Pos: a.Pos, Name: a.Name, Args: params}
+	f, _ := cp.expr(call, sc, md)
+	return &OpV{arity: arity, call: func(x *ctx, args []Value) Value {
+		nb := x.push(fr.size)
+		copy(x.locals[nb:], args)
+		saved := x.base
+		x.base = nb
+		v := f(x)
+		x.base = saved
+		x.sp = nb
+		return v
+	}}
+}
+
+// letCall compiles a use of a LET definition.
+func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, bool) {
+	d := ld.def
+	if len(d.Params) == 0 && len(d.FnBounds) == 0 {
+		if len(e.Args) > 0 {
+			cerr(e.Pos, "%s takes no arguments", d.Name)
+		}
+		key := frameMode{s.fr, md}
+		if f, ok := ld.byFrame[key]; ok {
+			return f, true
+		}
+		// compile in the caller's frame: the names it sees are a prefix of it
+		sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: s.fr, env: s.env}
+		ld.byFrame[key] = func(x *ctx) Value { panic(posErr{errAt(e.Pos, "definition %s refers to itself", d.Name)}) }
+		f, dyn := cp.expr(d.Body, sc, md)
+		ld.byFrame[key] = f
+		// the body may read outer locals: treat it as dynamic for folding
+		return f, true || dyn
+	}
+	if len(d.FnBounds) > 0 {
+		cerr(e.Pos, "recursive function definitions inside LET are not supported; define %s at the top level", d.Name)
+	}
+	if len(e.Args) != len(d.Params) {
+		cerr(e.Pos, "%s takes %d arguments, given %d", d.Name, len(d.Params), len(e.Args))
+	}
+	co, ok := ld.op[md]
+	if !ok {
+		co = &compiledOp{fr: &frame{size: ld.visible}}
+		ld.op[md] = co
+		sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: co.fr, env: s.env}
+		// names bound outside the LET must be read from the copied prefix
+		cp.bindParams(d, sc)
+		mark := len(cp.reads)
+		co.fn, co.dyn = cp.expr(d.Body, sc, md)
+		cp.reads = cp.reads[:mark]
+		co.done = true
+	}
+	args := make([]evalFn, len(e.Args))
+	for i, a := range e.Args {
+		if d.Params[i].Arity > 0 {
+			args[i] = constFn(cp.opValue(a, d.Params[i].Arity, s, md))
+			continue
+		}
+		args[i], _ = cp.expr(a, s, md)
+	}
+	vis := ld.visible
+	cp.readSlot(s, 0) // reads the caller's locals: never fold
+	return func(x *ctx) Value {
+		nb := x.push(co.fr.size)
+		copy(x.locals[nb:nb+vis], x.locals[x.base:x.base+vis])
+		for i, a := range args {
+			x.locals[nb+vis+i] = a(x)
+		}
+		saved := x.base
+		x.base = nb
+		v := co.fn(x)
+		x.base = saved
+		x.sp = nb
+		return v
+	}, true
+}

@@ -1,0 +1,232 @@
+package checker
+
+func (cp *compiler) op(e *Expr, s *scope, md mode) (evalFn, bool) {
+	pos := e.Pos
+	switch e.Name {
+	case "'":
+		if md != mNormal {
+			cerr(pos, "a primed expression inside a primed expression or Init")
+		}
+		return cp.expr(e.Args[0], s, mPrimed)
+	case "UNCHANGED":
+		if md != mNormal {
+			cerr(pos, "UNCHANGED inside a primed expression or Init")
+		}
+		a, _ := cp.expr(e.Args[0], s, mNormal)
+		b, _ := cp.expr(e.Args[0], s, mPrimed)
+		return func(x *ctx) Value { return Equal(a(x), b(x)) }, true
+	case "ENABLED":
+		if md != mNormal {
+			cerr(pos, "ENABLED inside a primed expression or Init")
+		}
+		a := cp.action(e.Args[0], s, mNormal)
+		run := a.run
+		nv := len(cp.m.Vars)
+		return func(x *ctx) Value {
+			saved := x.nxt
+			x.nxt = make([]Value, nv)
+			found := false
+			run(x, func() bool { found = true; return false })
+			x.nxt = saved
+			return found
+		}, true
+	case "[]", "<>", "~>", "-+->":
+		cerr(pos, "temporal operator %s may appear only in a SPECIFICATION or PROPERTY", e.Name)
+	case `/\`, `\/`:
+		fs, dyn := cp.list(e.Args, s, md)
+		and := e.Name == `/\`
+		return func(x *ctx) Value {
+			for _, f := range fs {
+				if boolAt(pos, f(x), "operand of "+e.Name) != and {
+					return !and
+				}
+			}
+			return and
+		}, dyn
+	case "~":
+		a, dyn := cp.expr(e.Args[0], s, md)
+		return func(x *ctx) Value { return !boolAt(pos, a(x), "operand of ~") }, dyn
+	case "neg":
+		a, dyn := cp.expr(e.Args[0], s, md)
+		return func(x *ctx) Value { return -intAt(pos, a(x)) }, dyn
+	case "SUBSET", "UNION", "DOMAIN":
+		a, dyn := cp.expr(e.Args[0], s, md)
+		switch e.Name {
+		case "SUBSET":
+			return func(x *ctx) Value {
+				v := a(x)
+				if !isSet(v) {
+					panic(posErr{errAt(pos, "SUBSET of %s, which is not a set", Format(v))})
+				}
+				return &LazySetV{kind: lzSubset, sets: []Value{v}}
+			}, dyn
+		case "UNION":
+			return func(x *ctx) Value {
+				defer atPos(pos)
+				var out Value = emptySet
+				for _, el := range mustEnum(a(x)).elems {
+					out = setUnion(out, el)
+				}
+				return out
+			}, dyn
+		default:
+			return func(x *ctx) Value {
+				defer atPos(pos)
+				return domain(a(x))
+			}, dyn
+		}
+	case `\X`:
+		fs, dyn := cp.list(e.Args, s, md)
+		return func(x *ctx) Value {
+			sets := make([]Value, len(fs))
+			for i, f := range fs {
+				sets[i] = f(x)
+			}
+			return &LazySetV{kind: lzProduct, sets: sets}
+		}, dyn
+	}
+	if len(e.Args) != 2 {
+		cerr(pos, "operator %s is not supported here", e.Name)
+	}
+	a, d1 := cp.expr(e.Args[0], s, md)
+	b, d2 := cp.expr(e.Args[1], s, md)
+	dyn := d1 || d2
+	switch e.Name {
+	case "=>":
+		return func(x *ctx) Value {
+			if !boolAt(pos, a(x), "left of =>") {
+				return true
+			}
+			return boolAt(pos, b(x), "right of =>")
+		}, dyn
+	case "<=>":
+		return func(x *ctx) Value {
+			return boolAt(pos, a(x), "left of <=>") == boolAt(pos, b(x), "right of <=>")
+		}, dyn
+	case "=":
+		return func(x *ctx) Value { return eqAt(pos, a(x), b(x)) }, dyn
+	case "#", "/=":
+		return func(x *ctx) Value { return !eqAt(pos, a(x), b(x)) }, dyn
+	case "<", ">", "<=", "=<", ">=":
+		op := e.Name
+		return func(x *ctx) Value {
+			l, r := intAt(pos, a(x)), intAt(pos, b(x))
+			switch op {
+			case "<":
+				return l < r
+			case ">":
+				return l > r
+			case ">=":
+				return l >= r
+			}
+			return l <= r
+		}, dyn
+	case "+":
+		return func(x *ctx) Value { return intAt(pos, a(x)) + intAt(pos, b(x)) }, dyn
+	case "-":
+		return func(x *ctx) Value { return intAt(pos, a(x)) - intAt(pos, b(x)) }, dyn
+	case "*":
+		return func(x *ctx) Value { return intAt(pos, a(x)) * intAt(pos, b(x)) }, dyn
+	case `\div`, "%":
+		isMod := e.Name == "%"
+		return func(x *ctx) Value {
+			l, r := intAt(pos, a(x)), intAt(pos, b(x))
+			if r == 0 {
+				panic(posErr{errAt(pos, "division by zero")})
+			}
+			q, m := l/r, l%r
+			// TLA+ \div and % round toward negative infinity (for r > 0).
+			if m != 0 && (m < 0) != (r < 0) {
+				q--
+				m += r
+			}
+			if isMod {
+				return m
+			}
+			return q
+		}, dyn
+	case "^":
+		return func(x *ctx) Value {
+			l, r := intAt(pos, a(x)), intAt(pos, b(x))
+			if r < 0 {
+				panic(posErr{errAt(pos, "negative exponent")})
+			}
+			p := int64(1)
+			for i := int64(0); i < r; i++ {
+				p *= l
+			}
+			return p
+		}, dyn
+	case "..":
+		return func(x *ctx) Value { return &IntervalV{intAt(pos, a(x)), intAt(pos, b(x))} }, dyn
+	case `\in`, `\notin`:
+		neg := e.Name == `\notin`
+		return func(x *ctx) Value {
+			defer atPos(pos)
+			return member(a(x), b(x)) != neg
+		}, dyn
+	case `\subseteq`, `\subset`, `\supseteq`, `\supset`:
+		op := e.Name
+		return func(x *ctx) Value {
+			defer atPos(pos)
+			l, r := a(x), b(x)
+			if op == `\supseteq` || op == `\supset` {
+				l, r = r, l
+			}
+			if !subseteq(l, r) {
+				return false
+			}
+			if op == `\subset` || op == `\supset` {
+				return cardinality(l) != cardinality(r)
+			}
+			return true
+		}, dyn
+	case `\cup`:
+		return func(x *ctx) Value { defer atPos(pos); return setUnion(a(x), b(x)) }, dyn
+	case `\cap`:
+		return func(x *ctx) Value { defer atPos(pos); return setInter(a(x), b(x)) }, dyn
+	case `\`:
+		return func(x *ctx) Value { defer atPos(pos); return setDiff(a(x), b(x)) }, dyn
+	case `\o`:
+		return func(x *ctx) Value {
+			defer atPos(pos)
+			l, r := seqOf(a(x), `\o`), seqOf(b(x), `\o`)
+			el := make([]Value, 0, len(l.elems)+len(r.elems))
+			return &SeqV{elems: append(append(el, l.elems...), r.elems...)}
+		}, dyn
+	case ":>":
+		return func(x *ctx) Value { return mkFn([]Value{a(x)}, []Value{b(x)}) }, dyn
+	case "@@":
+		return func(x *ctx) Value {
+			defer atPos(pos)
+			lk, lv, ok1 := fnParts(a(x))
+			rk, rv, ok2 := fnParts(b(x))
+			if !ok1 || !ok2 {
+				throw("@@ expects two functions")
+			}
+			keys := append([]Value(nil), lk...)
+			vals := append([]Value(nil), lv...)
+			for i, k := range rk {
+				if searchSet(lk, k) < 0 {
+					keys, vals = append(keys, k), append(vals, rv[i])
+				}
+			}
+			return mkFn(keys, vals)
+		}, dyn
+	}
+	cerr(pos, "operator %s is not supported", e.Name)
+	return nil, false
+}
+
+func intAt(pos Pos, v Value) int64 {
+	n, ok := v.(int64)
+	if !ok {
+		panic(posErr{errAt(pos, "expected an integer, found %s", Format(v))})
+	}
+	return n
+}
+
+func eqAt(pos Pos, a, b Value) bool {
+	defer atPos(pos)
+	return Equal(a, b)
+}

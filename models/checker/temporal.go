@@ -1,0 +1,275 @@
+package checker
+
+import "fmt"
+
+type specParts struct {
+	init, next *Expr
+	fair       []*fairness
+}
+
+// slotVal presets a root-frame slot (a name bound by \A around a
+// fairness condition or property) before a closure is run.
+type slotVal struct {
+	slot int
+	val  Value
+}
+
+func setSlots(x *ctx, sv []slotVal) {
+	for _, s := range sv {
+		x.locals[s.slot] = s.val
+	}
+}
+
+// fairness is one WF_v(A) or SF_v(A) conjunct of the specification (one per
+// binding of an enclosing \A).
+type fairness struct {
+	strong bool
+	label  string
+	binds  []slotVal
+	act    *action // <<A>>_v
+}
+
+// enabled reports whether <<A>>_v is enabled in x.cur.
+func (f *fairness) enabled(x *ctx, nv int) bool {
+	setSlots(x, f.binds)
+	saved := x.nxt
+	x.nxt = make([]Value, nv)
+	found := false
+	f.act.run(x, func() bool { found = true; return false })
+	x.nxt = saved
+	return found
+}
+
+// step reports whether x.cur -> x.nxt (fully assigned) is an <<A>>_v step.
+func (f *fairness) step(x *ctx) bool {
+	setSlots(x, f.binds)
+	found := false
+	f.act.run(x, func() bool { found = true; return false })
+	return found
+}
+
+type propKind int
+
+const (
+	pInit       propKind = iota // a state predicate: holds initially
+	pAlways                     // []P
+	pEventually                 // <>P
+	pInfOften                   // []<>P
+	pEvAlways                   // <>[]P
+	pLeadsTo                    // P ~> Q
+	pBoxAction                  // [][A]_v
+)
+
+type property struct {
+	name  string
+	kind  propKind
+	binds []slotVal
+	p, q  evalFn
+	act   *action
+	pos   Pos
+}
+
+func (md *Model) expandName(e *Expr) *Expr {
+	for e.Kind == eName && len(e.Args) == 0 && e.Other == nil {
+		d := md.root.defs[e.Name]
+		if d == nil || d.def.Body == nil || len(d.def.Params) > 0 || d.inst != nil {
+			return e
+		}
+		if !md.isTemporal(d.def.Body, 0) {
+			return e
+		}
+		e = d.def.Body
+	}
+	return e
+}
+
+// isTemporal reports whether e (following definitions) uses a temporal operator.
+func (md *Model) isTemporal(e *Expr, depth int) bool {
+	if e == nil || depth > 50 {
+		return false
+	}
+	switch e.Kind {
+	case eFair:
+		return true
+	case eOp:
+		switch e.Name {
+		case "[]", "<>", "~>", "-+->":
+			return true
+		}
+	case eName:
+		if len(e.Args) == 0 && e.Other == nil {
+			if d := md.root.defs[e.Name]; d != nil && d.def.Body != nil && len(d.def.Params) == 0 {
+				return md.isTemporal(d.def.Body, depth+1)
+			}
+		}
+	}
+	for _, a := range e.Args {
+		if md.isTemporal(a, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitSpec takes Init /\ [][Next]_v /\ WF_v(A) /\ ... apart.
+func (md *Model) splitSpec(e *Expr) (*specParts, error) {
+	sp := &specParts{}
+	var inits []*Expr
+	var walk func(e *Expr, sc *scope, binds []slotVal) error
+	walk = func(e *Expr, sc *scope, binds []slotVal) error {
+		e = md.expandName(e)
+		switch {
+		case e.Kind == eOp && e.Name == `/\`:
+			for _, a := range e.Args {
+				if err := walk(a, sc, binds); err != nil {
+					return err
+				}
+			}
+			return nil
+		case e.Kind == eOp && e.Name == "[]":
+			in := md.expandName(e.Args[0])
+			if in.Kind == eBoxAction {
+				if sp.next != nil {
+					return errAt(e.Pos, "the specification has two [][Next]_v conjuncts")
+				}
+				sp.next = in.Args[0]
+				return nil
+			}
+			return errAt(e.Pos, "unsupported conjunct of the specification: [] of something other than [A]_v")
+		case e.Kind == eFair:
+			a := &Expr{Kind: eAngleAction, Pos: e.Pos, Args: []*Expr{e.Args[1], e.Args[0]}}
+			lbl := fmt.Sprintf("%s line %d, col %d", e.Name, e.Pos.Line, e.Pos.Col)
+			for _, b := range binds {
+				lbl += fmt.Sprintf(" %s", Format(b.val))
+			}
+			sp.fair = append(sp.fair, &fairness{strong: e.Name == "SF", label: lbl, binds: binds,
+				act: md.cp.action(a, sc, mNormal)})
+			return nil
+		case e.Kind == eForall && md.isTemporal(e.Args[0], 0):
+			return md.forBindings(e, sc, binds, func(ns *scope, b []slotVal) error { return walk(e.Args[0], ns, b) })
+		}
+		if md.isTemporal(e, 0) {
+			return errAt(e.Pos, "unsupported temporal conjunct in the specification")
+		}
+		inits = append(inits, e)
+		return nil
+	}
+	if err := walk(e, md.rootScope(), nil); err != nil {
+		return nil, err
+	}
+	if len(inits) == 0 {
+		return nil, errAt(e.Pos, "the specification has no initial predicate")
+	}
+	if len(inits) == 1 {
+		sp.init = inits[0]
+	} else {
+		sp.init = &Expr{Kind: eOp, Name: `/\`, Pos: inits[0].Pos, Args: inits}
+	}
+	return sp, nil
+}
+
+// forBindings expands \A x \in S : F over the (constant) elements of S.
+func (md *Model) forBindings(e *Expr, sc *scope, binds []slotVal, f func(*scope, []slotVal) error) error {
+	ns := sc.child()
+	type nb struct {
+		slot int
+		set  Value
+	}
+	var list []nb
+	for _, b := range e.Bounds {
+		if b.Tuple {
+			return errAt(b.Pos, "tuple bounds around temporal formulas are not supported")
+		}
+		sf, _ := md.cp.expr(b.Set, sc, mNormal)
+		x := md.newCtx()
+		setSlots(x, binds)
+		set := sf(x)
+		for _, n := range b.Names {
+			list = append(list, nb{ns.bind(n), set})
+		}
+	}
+	var rec func(i int, cur []slotVal) error
+	rec = func(i int, cur []slotVal) error {
+		if i == len(list) {
+			return f(ns, cur)
+		}
+		for _, v := range mustEnum(list[i].set).elems {
+			nbinds := append(append([]slotVal(nil), cur...), slotVal{list[i].slot, v})
+			if err := rec(i+1, nbinds); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return rec(0, binds)
+}
+
+// compileProperty recognises the temporal forms the liveness checker handles.
+func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, error) {
+	var out []*property
+	var walk func(e *Expr, sc *scope, binds []slotVal) error
+	state := func(e *Expr, sc *scope) evalFn {
+		f, _ := md.cp.expr(e, sc, mNormal)
+		return f
+	}
+	walk = func(e *Expr, sc *scope, binds []slotVal) error {
+		e = md.expandName(e)
+		add := func(k propKind, p, q evalFn) {
+			out = append(out, &property{name: name, kind: k, binds: binds, p: p, q: q, pos: e.Pos})
+		}
+		switch {
+		case e.Kind == eOp && e.Name == `/\`:
+			for _, a := range e.Args {
+				if err := walk(a, sc, binds); err != nil {
+					return err
+				}
+			}
+			return nil
+		case e.Kind == eForall && md.isTemporal(e.Args[0], 0):
+			return md.forBindings(e, sc, binds, func(ns *scope, b []slotVal) error { return walk(e.Args[0], ns, b) })
+		case e.Kind == eOp && e.Name == "~>":
+			if md.isTemporal(e.Args[0], 0) || md.isTemporal(e.Args[1], 0) {
+				return errAt(e.Pos, "P ~> Q is supported for state predicates P and Q only")
+			}
+			add(pLeadsTo, state(e.Args[0], sc), state(e.Args[1], sc))
+			return nil
+		case e.Kind == eOp && e.Name == "[]":
+			in := md.expandName(e.Args[0])
+			switch {
+			case in.Kind == eBoxAction:
+				out = append(out, &property{name: name, kind: pBoxAction, binds: binds, pos: e.Pos, act: md.cp.action(in, sc, mNormal)})
+				return nil
+			case in.Kind == eOp && in.Name == "<>" && !md.isTemporal(in.Args[0], 0):
+				add(pInfOften, state(in.Args[0], sc), nil)
+				return nil
+			case in.Kind == eOp && in.Name == "=>" && !md.isTemporal(in.Args[0], 0):
+				r := md.expandName(in.Args[1])
+				if r.Kind == eOp && r.Name == "<>" && !md.isTemporal(r.Args[0], 0) {
+					add(pLeadsTo, state(in.Args[0], sc), state(r.Args[0], sc))
+					return nil
+				}
+			case !md.isTemporal(in, 0):
+				add(pAlways, state(in, sc), nil)
+				return nil
+			}
+		case e.Kind == eOp && e.Name == "<>":
+			in := md.expandName(e.Args[0])
+			switch {
+			case in.Kind == eOp && in.Name == "[]" && !md.isTemporal(in.Args[0], 0):
+				add(pEvAlways, state(in.Args[0], sc), nil)
+				return nil
+			case !md.isTemporal(in, 0):
+				add(pEventually, state(in, sc), nil)
+				return nil
+			}
+		case !md.isTemporal(e, 0):
+			add(pInit, state(e, sc), nil)
+			return nil
+		}
+		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [][A]_v, and conjunctions and \\A of these)", name)
+	}
+	if err := walk(e, sc, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
