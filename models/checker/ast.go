@@ -4,33 +4,33 @@ package checker
 type exprKind int
 
 const (
-	eNum        exprKind = iota // Num
-	eStr                        // Str
-	eBool                       // Num != 0
-	eName                       // Name, Args: identifier or operator application; Name may be "M!Op"
-	eOp                         // Name is a built-in operator symbol, Args its operands
-	eIf                         // Args: cond, then, else
-	eCase                       // Args: guard, value, guard, value...; Other: OTHER arm or nil
-	eLet                        // Defs, Args[0] body
-	eChoose                     // Bounds[0], Args[0] predicate
-	eForall                     // Bounds, Args[0]
-	eExists                     // Bounds, Args[0]
-	eSetEnum                    // Args
-	eSetFilter                  // Bounds[0], Args[0]
-	eSetMap                     // Args[0] element, Bounds
-	eFnCons                     // Bounds, Args[0]
-	eFnSet                      // Args: domain, range
-	eRecord                     // Fields, Args
-	eRecordSet                  // Fields, Args
-	eExcept                     // Args[0] function, Excepts
-	eApply                      // Args[0] function, Args[1:] arguments
-	eDot                        // Args[0] record, Str field
-	eTuple                      // Args
-	eBoxAction                  // [A]_v: Args: A, v
-	eAngleAction                // <<A>>_v: Args: A, v
-	eFair                       // WF_/SF_: Name "WF" or "SF", Args: v, A
-	eAt                         // @ inside EXCEPT
-	eLambda                     // unused placeholder for LAMBDA (rejected)
+	eNum         exprKind = iota // Num
+	eStr                         // Str
+	eBool                        // Num != 0
+	eName                        // Name, Args: identifier or operator application; Name may be "M!Op"
+	eOp                          // Name is a built-in operator symbol, Args its operands
+	eIf                          // Args: cond, then, else
+	eCase                        // Args: guard, value, guard, value...; Other: OTHER arm or nil
+	eLet                         // Defs, Args[0] body
+	eChoose                      // Bounds[0], Args[0] predicate
+	eForall                      // Bounds, Args[0]
+	eExists                      // Bounds, Args[0]
+	eSetEnum                     // Args
+	eSetFilter                   // Bounds[0], Args[0]
+	eSetMap                      // Args[0] element, Bounds
+	eFnCons                      // Bounds, Args[0]
+	eFnSet                       // Args: domain, range
+	eRecord                      // Fields, Args
+	eRecordSet                   // Fields, Args
+	eExcept                      // Args[0] function, Excepts
+	eApply                       // Args[0] function, Args[1:] arguments
+	eDot                         // Args[0] record, Str field
+	eTuple                       // Args
+	eBoxAction                   // [A]_v: Args: A, v
+	eAngleAction                 // <<A>>_v: Args: A, v
+	eFair                        // WF_/SF_: Name "WF" or "SF", Args: v, A
+	eAt                          // @ inside EXCEPT
+	eLambda                      // unused placeholder for LAMBDA (rejected)
 )
 
 // Expr is one node of a parsed TLA+ expression.

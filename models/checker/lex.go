@@ -34,13 +34,13 @@ func errAt(p Pos, format string, a ...any) *Error {
 type tokKind int
 
 const (
-	tEOF    tokKind = iota
-	tIdent          // names, keywords
-	tNum            // decimal natural number
-	tStr            // "string"
-	tOp             // punctuation and \-operators
-	tSep            // ---- line (module boundary / separator)
-	tEnd            // ==== line (end of module)
+	tEOF   tokKind = iota
+	tIdent         // names, keywords
+	tNum           // decimal natural number
+	tStr           // "string"
+	tOp            // punctuation and \-operators
+	tSep           // ---- line (module boundary / separator)
+	tEnd           // ==== line (end of module)
 )
 
 type token struct {

@@ -119,7 +119,7 @@ var infixOps = map[string]infixInfo{
 	"@@": {6, false}, ":>": {7, false},
 	`\cup`: {8, false}, `\cap`: {8, false}, `\`: {8, false},
 	"..": {9, false},
-	"+": {10, false}, "-": {11, false}, "%": {10, false}, `\X`: {10, false}, "++": {10, false},
+	"+":  {10, false}, "-": {11, false}, "%": {10, false}, `\X`: {10, false}, "++": {10, false},
 	"*": {13, false}, "/": {13, false}, `\div`: {13, false}, `\o`: {13, false}, `\cdot`: {13, false},
 	"^": {14, true},
 }
