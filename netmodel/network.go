@@ -216,3 +216,12 @@ func transmitTime(size int, rate int64) int64 {
 	}
 	return int64(size) * int64(time.Second) / rate
 }
+
+// LookupName returns the address of the host with this name.
+func (n *Network) LookupName(name string) (netip.Addr, bool) {
+	h, ok := n.names[name]
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return h.ip, true
+}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/bttls/bttls/netmodel/middlebox"
 )
 
 // Scenario is a checked scenario.
@@ -27,6 +29,8 @@ type Scenario struct {
 	Tracker Tracker
 	Classes []Class
 	Mix     []Mix
+	// Middlebox is the [censor], [attacker] and [outage] tables.
+	Middlebox middlebox.Config
 }
 
 // Torrent is the content the swarm shares (generated, never stored).
@@ -126,6 +130,9 @@ type file struct {
 		Policy    string  `toml:"policy"`
 		Fraction  float64 `toml:"fraction"`
 	} `toml:"mix"`
+	Censor   middlebox.CensorConfig   `toml:"censor"`
+	Attacker middlebox.AttackerConfig `toml:"attacker"`
+	Outage   middlebox.OutageConfig   `toml:"outage"`
 }
 
 // Load reads and checks a scenario file.
@@ -167,10 +174,14 @@ type parser struct {
 // errorf reports a problem with key, at the line that sets it.
 func (p *parser) errorf(key toml.Key, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	if line := p.lineOf(key); line > 0 {
-		return fmt.Errorf("scenario: %s:%d: %s: %s", p.name, line, key, msg)
+	name := key.String()
+	if len(key) > 0 && key[len(key)-1] == "" { // a whole table
+		name = "[" + strings.Join(key[:len(key)-1], ".") + "]"
 	}
-	return fmt.Errorf("scenario: %s: %s: %s", p.name, key, msg)
+	if line := p.lineOf(key); line > 0 {
+		return fmt.Errorf("scenario: %s:%d: %s: %s", p.name, line, name, msg)
+	}
+	return fmt.Errorf("scenario: %s: %s: %s", p.name, name, msg)
 }
 
 // lineOf finds the line that sets key (the first, for arrays of tables).
@@ -356,6 +367,16 @@ func (p *parser) check(f *file) (*Scenario, error) {
 		sc.Mix = []Mix{{Transport: "plain", Policy: "off", Fraction: 1}}
 	} else {
 		p.require(toml.Key{"mix", "fraction"}, math.Abs(sum-1) < 1e-6, "mix fractions sum to %g, not 1", sum)
+	}
+	sc.Middlebox = middlebox.Config{Censor: f.Censor, Attacker: f.Attacker, Outage: f.Outage}
+	if err := sc.Middlebox.Validate(); err != nil {
+		table := "censor"
+		for _, t := range []string{"attacker", "outage"} {
+			if strings.Contains(err.Error(), t) {
+				table = t
+			}
+		}
+		p.set(p.errorf(toml.Key{table, ""}, "%v", err))
 	}
 	if p.err != nil {
 		return nil, p.err

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -31,14 +30,15 @@ type Result struct {
 
 	BytesByKind map[string]int64 `json:"bytes_by_kind"`
 	Handshakes  Handshakes       `json:"handshakes"`
+	// Middlebox holds what the scenario's middleboxes did (nil: none).
+	Middlebox map[string]float64 `json:"middlebox,omitempty"`
 
-	Virtual      Seconds  `json:"virtual_s"`
-	Wall         Duration `json:"wall_s"`
-	SpeedUp      float64  `json:"sim_seconds_per_wall_second"`
-	Events       uint64   `json:"events"`
-	Digest       string   `json:"digest"`
-	PeerList     []Peer   `json:"-"`
-	wallDuration time.Duration
+	Virtual  Seconds  `json:"virtual_s"`
+	Wall     Duration `json:"wall_s"`
+	SpeedUp  float64  `json:"sim_seconds_per_wall_second"`
+	Events   uint64   `json:"events"`
+	Digest   string   `json:"digest"`
+	PeerList []Peer   `json:"-"`
 }
 
 // Seconds is a virtual duration written as seconds.
@@ -87,7 +87,13 @@ func (r *Result) WriteSummary(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n  handshakes          ")
 	for _, k := range sortedKeys(r.Handshakes) {
-		fmt.Fprintf(w, " %s=%d", strings.ReplaceAll(k, " ", ":"), r.Handshakes[k])
+		fmt.Fprintf(w, " %s=%d", k, r.Handshakes[k])
+	}
+	if r.Middlebox != nil {
+		fmt.Fprintf(w, "\n  middlebox           ")
+		for _, k := range sortedKeys(r.Middlebox) {
+			fmt.Fprintf(w, " %s=%g", k, r.Middlebox[k])
+		}
 	}
 	fmt.Fprintf(w, "\n  simulated            %ss in %.2fs wall (%.1f sim-s per wall-s), %d events\n", secs(r.Virtual), r.Wall.Seconds(), r.SpeedUp, r.Events)
 	fmt.Fprintf(w, "  digest               %s\n", r.Digest)
@@ -125,6 +131,9 @@ func (r *Result) WriteFiles(dir string) error {
 		"last_completion_s": r.Last.Seconds(), "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
 		"virtual_s": r.Virtual.Seconds(), "wall_s": r.Wall.Seconds(), "sim_seconds_per_wall_second": r.SpeedUp,
 		"events": r.Events, "digest": r.Digest,
+	}
+	if r.Middlebox != nil {
+		js["middlebox"] = r.Middlebox
 	}
 	b, _ := json.MarshalIndent(js, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bttls/bttls/netmodel"
+	"github.com/bttls/bttls/netmodel/middlebox"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/peer"
 	"github.com/bttls/bttls/protocol/tracker"
@@ -103,6 +104,15 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	te.Go("tracker", func() { srv.Serve(tl) })
 	announceURL := fmt.Sprintf("http://%s:6969/announce", th.Addr())
+
+	var mbStats *middlebox.Stats
+	if sc.Middlebox.Enabled() {
+		mb, st, err := middlebox.New(sc.Middlebox, middlebox.Env{Clock: s, Seed: seed, Resolve: n.LookupName})
+		if err != nil {
+			return nil, fmt.Errorf("swarm: %w", err)
+		}
+		n.Middlebox, mbStats = mb, st
+	}
 
 	content, err := NewContent(sc.Torrent.Size, sc.Torrent.PieceSize, seed, announceURL)
 	if err != nil {
@@ -202,6 +212,12 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 			}
 		}
 		res.PeerList = append(res.PeerList, p.Peer)
+	}
+	if mbStats != nil {
+		res.Middlebox = map[string]float64{}
+		for _, m := range mbStats.Metrics() {
+			res.Middlebox[m.Name] = m.Value
+		}
 	}
 	res.summarise()
 	return res, nil

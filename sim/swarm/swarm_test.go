@@ -79,10 +79,10 @@ fraction = 0.5
 	}
 	// TLS peers talk TLS among themselves and fall back to MSE with legacy
 	// peers, whose acceptor answers a ClientHello with an MSE reply.
-	if res.Handshakes["out tls-basic"] == 0 || res.Handshakes["out mse"] == 0 || res.BytesByKind["tls-basic"] == 0 || res.BytesByKind["mse"] == 0 {
+	if res.Handshakes["out_tls-basic"] == 0 || res.Handshakes["out_mse"] == 0 || res.BytesByKind["tls-basic"] == 0 || res.BytesByKind["mse"] == 0 {
 		t.Fatalf("expected TLS and MSE connections: %v, bytes %v", res.Handshakes, res.BytesByKind)
 	}
-	if res.Handshakes["in failed"] == 0 {
+	if res.Handshakes["in_failed"] == 0 {
 		t.Fatalf("no failed inbound setups: legacy peers should refuse ClientHellos (%v)", res.Handshakes)
 	}
 }

@@ -101,8 +101,9 @@ type mseConn struct {
 func (c *mseConn) Read(p []byte) (int, error)  { return c.s.Read(p) }
 func (c *mseConn) Write(p []byte) (int, error) { return c.s.Write(p) }
 
-// Handshakes counts transport setups by direction and outcome: the Kind
-// that carried the connection, or "failed".
+// Handshakes counts transport setups by direction and outcome, as
+// "out_tls-basic", "in_mse", "out_failed"...: the Kind that carried the
+// connection, or "failed".
 type Handshakes map[string]int64
 
 // countingDialer and countingAcceptor count outcomes around a transport.
@@ -114,9 +115,9 @@ type countingDialer struct {
 func (d countingDialer) Connect(e env.Env, addr string, t *transport.Torrent, h transport.Hint, timeout time.Duration) (*transport.Conn, error) {
 	c, err := d.inner.Connect(e, addr, t, h, timeout)
 	if err != nil {
-		d.hs["out failed"]++
+		d.hs["out_failed"]++
 	} else {
-		d.hs["out "+c.Kind.String()]++
+		d.hs["out_"+c.Kind.String()]++
 	}
 	return c, err
 }
@@ -129,9 +130,9 @@ type countingAcceptor struct {
 func (a countingAcceptor) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	tc, err := a.inner.Accept(e, c, reg, timeout)
 	if err != nil {
-		a.hs["in failed"]++
+		a.hs["in_failed"]++
 	} else {
-		a.hs["in "+tc.Kind.String()]++
+		a.hs["in_"+tc.Kind.String()]++
 	}
 	return tc, err
 }
