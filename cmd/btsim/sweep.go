@@ -138,7 +138,7 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	if err != nil {
 		return err
 	}
-	runner := &sweep.ExecRunner{Exe: exe, Command: runCommand, Scenario: scenario, Params: params, Alias: study.Alias}
+	runner := &sweep.ExecRunner{Exe: exe, Command: runCommand, Scenario: scenario, Params: params, Alias: study.Alias, Derive: swarmMetrics}
 	if keepRuns {
 		runner.KeepRuns = filepath.Join(out, "runs")
 	}

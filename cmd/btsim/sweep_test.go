@@ -45,7 +45,11 @@ func toyRun(args []string) int {
 		return 1
 	}
 	tls := scn.Mix[0].Fraction
-	res := map[string]any{"completion_p90_s": 100 - 30*tls + float64(*seed%3), "tls_byte_fraction": tls * tls, "peers": scn.Peers}
+	// The layout of a real run's summary.json, with made-up numbers.
+	res := map[string]any{"download_p90_s": 100 - 30*tls + float64(*seed%3), "peers": scn.Peers, "completed": scn.Peers,
+		"bytes_by_kind": map[string]any{"tls-basic": 1000 * tls, "mse": 1000 * (1 - tls)},
+		"handshakes":    map[string]any{"out tls-basic": 10 * tls, "out mse": 10 - 10*tls, "out failed": 5, "in tls-basic": 3},
+		"wall_s":        0.123}
 	b, _ := json.Marshal(res)
 	os.MkdirAll(*out, 0o755)
 	return map[bool]int{true: 0, false: 1}[os.WriteFile(filepath.Join(*out, "result.json"), b, 0o644) == nil]
@@ -65,7 +69,7 @@ seeds = 3
 adoption = { "mix.0.fraction" = "x", "mix.1.fraction" = "1-x" }
 [[sweep.plot]]
 file = "completion"
-y = "completion_p90_s"
+y = "download_p90_s"
 x = "adoption"
 `
 
@@ -111,7 +115,7 @@ func TestSweepShardMergeCLI(t *testing.T) {
 	}
 	summary, _ := os.ReadFile(filepath.Join(whole, "summary.csv"))
 	// adoption 1: 70 + seed%3 for seeds 1..3 → 71, 72, 70: mean 71.
-	if !strings.Contains(string(summary), "4,1,completion_p90_s,3,71,1,") {
+	if !strings.Contains(string(summary), "4,1,download_p90_s,3,71,1,") {
 		t.Errorf("summary.csv:\n%s", summary)
 	}
 

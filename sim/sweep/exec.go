@@ -37,6 +37,11 @@ type ExecRunner struct {
 	KeepRuns string
 	// Env, if set, is the subprocess's environment.
 	Env []string
+	// Derive, if set, rewrites the metrics read from a run's JSON (with the
+	// run's output directory at hand): to drop wall-clock numbers, which
+	// would make results differ between reruns of a seed, and to add ratios
+	// that are easier to plot than their parts.
+	Derive func(dir string, ms []Metric) ([]Metric, error)
 }
 
 // RunDirName is the directory a kept run's output goes to.
@@ -69,6 +74,11 @@ func (x *ExecRunner) Run(ctx context.Context, r Run) ([]Metric, error) {
 	ms, err := ReadMetrics(out)
 	if err != nil {
 		return nil, err
+	}
+	if x.Derive != nil {
+		if ms, err = x.Derive(out, ms); err != nil {
+			return nil, err
+		}
 	}
 	if x.KeepRuns != "" {
 		if err := os.MkdirAll(x.KeepRuns, 0o755); err != nil {

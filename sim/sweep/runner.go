@@ -37,9 +37,9 @@ type Options struct {
 }
 
 // Execute runs the shard's runs of the plan, Jobs at a time, and returns
-// their results in run order. The first failing run (lowest index among
-// those that failed) cancels the rest and is returned with its point and
-// seed, which is all it takes to reproduce it.
+// their results in run order. The first run to fail cancels the rest and
+// its error is returned with its point and seed, which is all it takes to
+// reproduce it (the runs cancelled because of it are not reported).
 func Execute(ctx context.Context, p *Plan, sh Shard, run RunFunc, o Options) ([]Result, error) {
 	runs := sh.Select(p.Runs())
 	jobs := max(o.Jobs, 1)
@@ -47,9 +47,9 @@ func Execute(ctx context.Context, p *Plan, sh Shard, run RunFunc, o Options) ([]
 	defer cancel()
 
 	results := make([]Result, len(runs))
-	errs := make([]error, len(runs))
 	next := make(chan int)
 	var mu sync.Mutex
+	var firstErr error
 	done := 0
 	var wg sync.WaitGroup
 	for range min(jobs, len(runs)) {
@@ -62,11 +62,11 @@ func Execute(ctx context.Context, p *Plan, sh Shard, run RunFunc, o Options) ([]
 				if err == nil {
 					results[i], err = newResult(r, ms)
 				}
-				if err != nil {
-					errs[i] = fmt.Errorf("sweep: run %d (%s, seed %d): %w", r.Index, p.Describe(r.Values), r.Seed, err)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("sweep: run %d (%s, seed %d): %w", r.Index, p.Describe(r.Values), r.Seed, err)
 					cancel()
 				}
-				mu.Lock()
 				done++
 				if o.Progress != nil {
 					o.Progress(done, len(runs))
@@ -85,10 +85,8 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	for _, r := range results {
 		if r.Metrics == nil {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"math"
+	"strings"
+
+	"github.com/bttls/bttls/sim/sweep"
+)
+
+// wallClockMetrics are the numbers of a run's summary.json that depend on
+// the machine, not on the scenario and seed: a sweep leaves them out so that
+// rerunning it (or merging shards run elsewhere) gives the same bytes.
+var wallClockMetrics = map[string]bool{
+	"wall_s":                      true,
+	"sim_seconds_per_wall_second": true,
+}
+
+// swarmMetrics turns a run's summary.json numbers into a sweep's metrics:
+// wall-clock numbers out, download times NaN when no leecher completed (a
+// quantile of nothing is not 0 s), and the ratios the studies plot:
+//
+//	tls_byte_fraction     bytes downloaded over a TLS level / all bytes
+//	out_tls_fraction      outbound connections set up over TLS / all set up
+//	out_legacy_fraction   ... over MSE or plaintext: with every peer
+//	                      TLS-capable, each of these is a downgrade
+//	out_failed_fraction   outbound attempts that failed / all attempts
+func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
+	var out []sweep.Metric
+	get := map[string]float64{}
+	var bytesTLS, bytesAll float64
+	var outTLS, outLegacy, outFailed float64
+	for _, m := range ms {
+		if wallClockMetrics[m.Name] {
+			continue
+		}
+		get[m.Name] = m.Value
+		if k, ok := strings.CutPrefix(m.Name, "bytes_by_kind_"); ok {
+			bytesAll += m.Value
+			if strings.HasPrefix(k, "tls") {
+				bytesTLS += m.Value
+			}
+		}
+		if k, ok := strings.CutPrefix(m.Name, "handshakes_out_"); ok {
+			switch {
+			case k == "failed":
+				outFailed += m.Value
+			case strings.HasPrefix(k, "tls"):
+				outTLS += m.Value
+			default:
+				outLegacy += m.Value
+			}
+		}
+		out = append(out, m)
+	}
+	if c, ok := get["completed"]; ok && c == 0 {
+		for i := range out {
+			if strings.HasPrefix(out[i].Name, "download_p") || out[i].Name == "last_completion_s" {
+				out[i].Value = math.NaN()
+			}
+		}
+	}
+	out = append(out,
+		sweep.Metric{Name: "tls_byte_fraction", Value: ratio(bytesTLS, bytesAll)},
+		sweep.Metric{Name: "out_tls_fraction", Value: ratio(outTLS, outTLS+outLegacy)},
+		sweep.Metric{Name: "out_legacy_fraction", Value: ratio(outLegacy, outTLS+outLegacy)},
+		sweep.Metric{Name: "out_failed_fraction", Value: ratio(outFailed, outTLS+outLegacy+outFailed)},
+	)
+	return out, nil
+}
+
+// ratio is a/b, NaN when there is nothing to divide.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"math"
+	"testing"
+
+	"github.com/bttls/bttls/sim/sweep"
+)
+
+func TestSwarmMetrics(t *testing.T) {
+	in := []sweep.Metric{
+		{Name: "completed", Value: 0},
+		{Name: "download_p90_s", Value: 0},
+		{Name: "bytes_by_kind_tls-basic", Value: 300},
+		{Name: "bytes_by_kind_mse", Value: 100},
+		{Name: "handshakes_out_tls-basic", Value: 6},
+		{Name: "handshakes_out_mse", Value: 2},
+		{Name: "handshakes_out_plain", Value: 0},
+		{Name: "handshakes_out_failed", Value: 2},
+		{Name: "handshakes_in_tls-basic", Value: 99},
+		{Name: "wall_s", Value: 1.5},
+		{Name: "sim_seconds_per_wall_second", Value: 40},
+	}
+	out, err := swarmMetrics("", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range out {
+		got[m.Name] = m.Value
+	}
+	if _, ok := got["wall_s"]; ok {
+		t.Error("wall-clock metric kept")
+	}
+	if _, ok := got["sim_seconds_per_wall_second"]; ok {
+		t.Error("wall-clock metric kept")
+	}
+	if !math.IsNaN(got["download_p90_s"]) {
+		t.Errorf("download_p90_s = %v with no leecher completed, want NaN", got["download_p90_s"])
+	}
+	for name, want := range map[string]float64{
+		"tls_byte_fraction": 0.75, "out_tls_fraction": 0.75, "out_legacy_fraction": 0.25, "out_failed_fraction": 0.2,
+	} {
+		if math.Abs(got[name]-want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", name, got[name], want)
+		}
+	}
+	none, _ := swarmMetrics("", []sweep.Metric{{Name: "completed", Value: 3}, {Name: "download_p90_s", Value: 7}})
+	for _, m := range none {
+		if m.Name == "download_p90_s" && m.Value != 7 {
+			t.Errorf("download time changed although leechers completed: %v", m.Value)
+		}
+		if m.Name == "tls_byte_fraction" && !math.IsNaN(m.Value) {
+			t.Errorf("tls_byte_fraction = %v with no bytes, want NaN", m.Value)
+		}
+	}
+}
