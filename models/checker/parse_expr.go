@@ -356,7 +356,15 @@ func (p *parser) parseWord() *Expr {
 	case "ENABLED", "UNCHANGED":
 		return &Expr{Kind: eOp, Name: t.text, Pos: t.pos, Args: []*Expr{p.parseExpr(5)}}
 	case "WF_", "SF_":
-		v := p.parseExpr(16)
+		// The subscript is a name or a tuple: WF_vars(A) must not read
+		// "vars(A)" as an application.
+		var v *Expr
+		if n := p.peek(); n.kind == tIdent && !keywords[n.text] {
+			p.i++
+			v = &Expr{Kind: eName, Pos: n.pos, Name: n.text}
+		} else {
+			v = p.parseExpr(16)
+		}
 		p.expect("(", "after the subscript of "+t.text)
 		a := p.parseExpr(0)
 		p.expect(")", "to close "+t.text+"(...)")

@@ -1,0 +1,63 @@
+------------------------------ MODULE TwoPhase ------------------------------
+(* Two-phase commit with a transaction manager and messages; it implements
+   TCommit (checked through INSTANCE). *)
+CONSTANT RM
+
+VARIABLES rmState, tmState, tmPrepared, msgs
+
+Messages == [type : {"Prepared"}, rm : RM] \cup [type : {"Commit", "Abort"}]
+
+TPTypeOK == /\ rmState \in [RM -> {"working", "prepared", "committed", "aborted"}]
+            /\ tmState \in {"init", "committed", "aborted"}
+            /\ tmPrepared \subseteq RM
+            /\ msgs \subseteq Messages
+
+TPInit == /\ rmState = [r \in RM |-> "working"]
+          /\ tmState = "init"
+          /\ tmPrepared = {}
+          /\ msgs = {}
+
+TMRcvPrepared(r) == /\ tmState = "init"
+                    /\ [type |-> "Prepared", rm |-> r] \in msgs
+                    /\ tmPrepared' = tmPrepared \cup {r}
+                    /\ UNCHANGED <<rmState, tmState, msgs>>
+
+TMCommit == /\ tmState = "init"
+            /\ tmPrepared = RM
+            /\ tmState' = "committed"
+            /\ msgs' = msgs \cup {[type |-> "Commit"]}
+            /\ UNCHANGED <<rmState, tmPrepared>>
+
+TMAbort == /\ tmState = "init"
+           /\ tmState' = "aborted"
+           /\ msgs' = msgs \cup {[type |-> "Abort"]}
+           /\ UNCHANGED <<rmState, tmPrepared>>
+
+RMPrepare(r) == /\ rmState[r] = "working"
+                /\ rmState' = [rmState EXCEPT ![r] = "prepared"]
+                /\ msgs' = msgs \cup {[type |-> "Prepared", rm |-> r]}
+                /\ UNCHANGED <<tmState, tmPrepared>>
+
+RMChooseToAbort(r) == /\ rmState[r] = "working"
+                      /\ rmState' = [rmState EXCEPT ![r] = "aborted"]
+                      /\ UNCHANGED <<tmState, tmPrepared, msgs>>
+
+RMRcvCommitMsg(r) == /\ [type |-> "Commit"] \in msgs
+                     /\ rmState' = [rmState EXCEPT ![r] = "committed"]
+                     /\ UNCHANGED <<tmState, tmPrepared, msgs>>
+
+RMRcvAbortMsg(r) == /\ [type |-> "Abort"] \in msgs
+                    /\ rmState' = [rmState EXCEPT ![r] = "aborted"]
+                    /\ UNCHANGED <<tmState, tmPrepared, msgs>>
+
+TPNext == \/ TMCommit \/ TMAbort
+          \/ \E r \in RM :
+               TMRcvPrepared(r) \/ RMPrepare(r) \/ RMChooseToAbort(r)
+                 \/ RMRcvCommitMsg(r) \/ RMRcvAbortMsg(r)
+
+TPSpec == TPInit /\ [][TPNext]_<<rmState, tmState, tmPrepared, msgs>>
+
+TC == INSTANCE TCommit
+
+TCConsistentViaInstance == TC!TCConsistent
+=============================================================================
