@@ -72,16 +72,27 @@ func (t *Torrent) blockLocked(cn *conn, ev session.Event) error {
 			o.wake.Notify()
 		}
 	}
-	if !ev.Full {
-		return nil
+	if ev.Full {
+		// Hashing and writing the piece happen after the lock is released
+		// and our next requests are on the wire (see conn.run).
+		cn.toFinish = append(cn.toFinish, b.Piece)
 	}
-	contributors := t.contributors[b.Piece]
-	delete(t.contributors, b.Piece)
-	err := t.store.FinishPiece(b.Piece)
+	return nil
+}
+
+// pieceFinishedLocked applies the outcome of FinishPiece for piece i,
+// whose last block came through cn: announce it, or throw it away and
+// blame its senders.
+func (t *Torrent) pieceFinishedLocked(cn *conn, i int, err error) error {
+	contributors := t.contributors[i]
+	delete(t.contributors, i)
+	if t.closed {
+		return errClosed
+	}
 	if errors.Is(err, storage.ErrHashMismatch) {
 		t.stats.HashFailures++
-		t.picker.PieceFailed(b.Piece)
-		t.c.logf("peer: %s: piece %d failed its hash check (from %d peer(s))", t.name(), b.Piece, len(contributors))
+		t.picker.PieceFailed(i)
+		t.c.logf("peer: %s: piece %d failed its hash check (from %d peer(s))", t.name(), i, len(contributors))
 		var self error
 		for _, o := range t.conns {
 			if !slices.Contains(contributors, o.id) {
@@ -94,7 +105,7 @@ func (t *Torrent) blockLocked(cn *conn, ev session.Event) error {
 			// two bad pieces, is dropped and not let back.
 			if len(contributors) == 1 || o.strikes >= 2 {
 				t.banned[o.peerID] = true
-				perr := fmt.Errorf("peer: %s sent corrupt data for piece %d", o.addr, b.Piece)
+				perr := fmt.Errorf("peer: %s sent corrupt data for piece %d", o.addr, i)
 				if o == cn {
 					self = perr
 				} else {
@@ -108,12 +119,12 @@ func (t *Torrent) blockLocked(cn *conn, ev session.Event) error {
 		return self
 	}
 	if err != nil {
-		return fmt.Errorf("peer: finishing piece %d: %w", b.Piece, err)
+		return fmt.Errorf("peer: finishing piece %d: %w", i, err)
 	}
-	t.picker.PieceVerified(b.Piece)
+	t.picker.PieceVerified(i)
 	t.stats.Have = t.picker.NumHave()
 	for _, o := range t.conns {
-		o.sess.OurHave(b.Piece)
+		o.sess.OurHave(i)
 		if o != cn {
 			o.wake.Notify()
 		}

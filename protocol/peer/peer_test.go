@@ -15,7 +15,7 @@ import (
 )
 
 // makeTorrent writes size random bytes and returns their torrent.
-func makeTorrent(t *testing.T, size int, pieceLength int64) (*meta.Torrent, []byte) {
+func makeTorrent(t testing.TB, size int, pieceLength int64) (*meta.Torrent, []byte) {
 	t.Helper()
 	data := make([]byte, size)
 	r := rand.New(rand.NewPCG(uint64(size), 99))
@@ -135,4 +135,54 @@ func TestSwarm(t *testing.T) {
 		t.Error("no leecher downloaded from another leecher")
 	}
 	t.Logf("bytes exchanged between leechers: %d of %d", fromLeechers, 3*tor.Length)
+}
+
+func makeTorrentB(b *testing.B, size int) (*meta.Torrent, []byte) { return makeTorrent(b, size, 0) }
+
+func TestMagnet(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 0)
+	seed := newClient(t, fastConfig())
+	ss, _ := storage.NewMemory(tor, data)
+	if _, err := seed.AddTorrent(tor, ss); err != nil {
+		t.Fatal(err)
+	}
+	m, err := meta.ParseMagnet(tor.MagnetLink() + "&x.pe=" + seed.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, fastConfig())
+	var st *storage.Memory
+	lt, err := c.AddMagnet(m, func(got *meta.Torrent) (storage.Storage, error) {
+		st, err = storage.NewMemory(got, nil)
+		return st, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lt.Meta() != nil {
+		t.Fatal("metadata known before it was fetched")
+	}
+	waitComplete(t, 20*time.Second, lt)
+	if !bytes.Equal(lt.Meta().InfoBytes, tor.InfoBytes) {
+		t.Error("fetched info dict differs")
+	}
+	if !bytes.Equal(st.Bytes(), data) {
+		t.Error("content differs")
+	}
+}
+
+func TestUnknownTorrentInboundIsRefused(t *testing.T) {
+	tor, data := makeTorrent(t, 64<<10, 0)
+	seed := newClient(t, fastConfig())
+	ss, _ := storage.NewMemory(tor, data)
+	seed.AddTorrent(tor, ss)
+	other, _ := makeTorrent(t, 65<<10, 0)
+	c := newClient(t, fastConfig())
+	st, _ := storage.NewMemory(other, nil)
+	lt, _ := c.AddTorrent(other, st)
+	lt.AddPeers(seed.Addr().String())
+	time.Sleep(300 * time.Millisecond)
+	if s := lt.Stats(); s.Conns != 0 {
+		t.Fatalf("%d connections for a torrent the seed does not have", s.Conns)
+	}
 }
