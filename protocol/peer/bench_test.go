@@ -39,4 +39,5 @@ func BenchmarkLoopback(b *testing.B) {
 		c.Close()
 	}
 }
+
 var benchReqs = 128

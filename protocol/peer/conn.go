@@ -39,13 +39,13 @@ type conn struct {
 	listenAddr netip.AddrPort
 
 	// Guarded by t.mu.
-	sess      *session.Session
-	nextPEX   time.Time
-	pexSent   map[netip.AddrPort]bool
-	lastDown  int64
-	lastUp    int64
-	rate      float64 // bytes/s over the last choke round (down or up, see runChoker)
-	strikes   int
+	sess     *session.Session
+	nextPEX  time.Time
+	pexSent  map[netip.AddrPort]bool
+	lastDown int64
+	lastUp   int64
+	rate     float64 // bytes/s over the last choke round (down or up, see runChoker)
+	strikes  int
 	// toFinish lists pieces whose last block came through this conn, to
 	// be verified and stored by its driver outside the torrent lock.
 	toFinish []int
