@@ -126,12 +126,26 @@ func runGet(args []string) int {
 		return 1
 	}
 	tr.AddPeers(pf.peers...)
-	return waitDownload(tr, *out, *seedAfter, *timeout, !*quiet && isTerminal(os.Stderr))
+	return waitDownload(e, tr, *out, *seedAfter, *timeout, !*quiet && isTerminal(os.Stderr))
 }
 
 // waitDownload shows progress until the torrent completes, the timeout
 // passes or a signal arrives.
-func waitDownload(tr *peer.Torrent, out string, seedAfter bool, timeout time.Duration, progress bool) int {
+func waitDownload(e env.Env, tr *peer.Torrent, out string, seedAfter bool, timeout time.Duration, progress bool) int {
+	// The torrent signals every change; a goroutine turns that into a
+	// channel so completion is seen at once, not at the next tick.
+	changed := make(chan struct{}, 1)
+	sig := e.NewSignal()
+	tr.Subscribe(sig)
+	go func() {
+		for {
+			sig.Wait(0)
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	start := time.Now()
@@ -167,6 +181,7 @@ func waitDownload(tr *peer.Torrent, out string, seedAfter bool, timeout time.Dur
 			fmt.Fprintf(os.Stderr, "bttls get: timed out after %v with %d of %d pieces (%d peers connected)\n", timeout, s.Have, s.NumPieces, s.Conns)
 			return 1
 		case <-tick.C:
+		case <-changed:
 		}
 		s := tr.Stats()
 		if progress && !done {
