@@ -14,9 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 btsim="$root/bin/btsim"
-if [[ ! -x "$btsim" ]]; then
-  go build -o bin/ ./cmd/btsim
-fi
+go build -o bin/ ./cmd/btsim # always: a stale binary would give stale results
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 studies=()

@@ -15,6 +15,10 @@ var wallClockMetrics = map[string]bool{
 	"sim_seconds_per_wall_second": true,
 }
 
+// runIdentity are numbers of summary.json that say which run it was, not
+// what it measured (runs.csv has the seed in a column of its own).
+var runIdentity = map[string]bool{"seed": true}
+
 // swarmMetrics turns a run's summary.json numbers into a sweep's metrics:
 // wall-clock numbers out, download times NaN when no leecher completed (a
 // quantile of nothing is not 0 s), and the ratios the studies plot:
@@ -30,7 +34,7 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 	var bytesTLS, bytesAll float64
 	var outTLS, outLegacy, outFailed float64
 	for _, m := range ms {
-		if wallClockMetrics[m.Name] {
+		if wallClockMetrics[m.Name] || runIdentity[m.Name] {
 			continue
 		}
 		get[m.Name] = m.Value

@@ -20,6 +20,7 @@ func TestSwarmMetrics(t *testing.T) {
 		{Name: "handshakes_in_tls-basic", Value: 99},
 		{Name: "wall_s", Value: 1.5},
 		{Name: "sim_seconds_per_wall_second", Value: 40},
+		{Name: "seed", Value: 7},
 	}
 	out, err := swarmMetrics("", in)
 	if err != nil {
@@ -31,6 +32,9 @@ func TestSwarmMetrics(t *testing.T) {
 	}
 	if _, ok := got["wall_s"]; ok {
 		t.Error("wall-clock metric kept")
+	}
+	if _, ok := got["seed"]; ok {
+		t.Error("the run's seed kept as a metric")
 	}
 	if _, ok := got["sim_seconds_per_wall_second"]; ok {
 		t.Error("wall-clock metric kept")

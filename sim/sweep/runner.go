@@ -102,6 +102,9 @@ func newResult(r Run, ms []Metric) (Result, error) {
 		if err := checkName(x.Name); err != nil || strings.Contains(x.Name, ".") {
 			return Result{}, fmt.Errorf("metric name %q: want letters, digits, '_' or '-'", x.Name)
 		}
+		if reservedColumns[x.Name] {
+			return Result{}, fmt.Errorf("metric name %q is a column of runs.csv already", x.Name)
+		}
 		if _, dup := m[x.Name]; dup {
 			return Result{}, fmt.Errorf("metric %q reported twice", x.Name)
 		}
@@ -109,6 +112,9 @@ func newResult(r Run, ms []Metric) (Result, error) {
 	}
 	return Result{Run: r, Metrics: m}, nil
 }
+
+// reservedColumns are the columns runs.csv has before the metrics.
+var reservedColumns = map[string]bool{"run": true, "point": true, "seed": true}
 
 // Describe renders a point as "adoption=0.3 policy=prefer".
 func (p *Plan) Describe(pt Point) string {

@@ -154,6 +154,10 @@ func TestExecuteReportsFailingRun(t *testing.T) {
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "adoption=0.25 policy=off, seed 2") {
 		t.Fatalf("error %v: want the failing point and seed", err)
 	}
+	seed := func(context.Context, Run) ([]Metric, error) { return []Metric{{"seed", 1}}, nil }
+	if _, err := Execute(context.Background(), p, Whole, seed, Options{}); err == nil || !strings.Contains(err.Error(), "column of runs.csv") {
+		t.Fatalf("a metric named seed: %v", err)
+	}
 	bad := func(context.Context, Run) ([]Metric, error) { return []Metric{{"a", 1}, {"a", 2}}, nil }
 	if _, err := Execute(context.Background(), p, Whole, bad, Options{}); err == nil || !strings.Contains(err.Error(), "reported twice") {
 		t.Fatalf("duplicate metric: %v", err)
