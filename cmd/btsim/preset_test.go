@@ -54,4 +54,3 @@ func firstDiff(a, b string) string {
 	}
 	return "(no line differs)"
 }
-
