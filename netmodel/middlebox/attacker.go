@@ -71,8 +71,10 @@ func (a *attacker) onPath(f *netmodel.Flow) bool {
 func (a *attacker) Inspect(p *netmodel.Packet) netmodel.Verdict {
 	f := a.flows[p.Flow.ID]
 	if f == nil {
-		// Judge a flow by its first client payload, on attacked paths only.
-		if p.Kind != netmodel.Data || p.Dir != netmodel.ClientToServer || p.Offset != 0 || !a.onPath(p.Flow) {
+		// Judge a flow by its first client payload, on attacked paths only,
+		// once the attacker is there.
+		if p.Kind != netmodel.Data || p.Dir != netmodel.ClientToServer || p.Offset != 0 ||
+			a.env.Clock.Now() < seconds(a.cfg.StartS) || !a.onPath(p.Flow) {
 			return netmodel.Verdict{}
 		}
 		f = &attackFlow{tls: IsClientHello(p.Data)}

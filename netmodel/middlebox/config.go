@@ -39,6 +39,9 @@ type AttackerConfig struct {
 	// Action on a TLS attempt over such a path: "reset", "blackhole" or
 	// "fake-legacy" (the default).
 	Action string `toml:"action"`
+	// StartS is when the attacker appears, in virtual seconds: flows opened
+	// before it pass, so peers can meet over TLS (and pin each other) first.
+	StartS float64 `toml:"start_s"`
 }
 
 // OutageConfig is the [outage] table.
@@ -97,6 +100,9 @@ func (c Config) Validate() error {
 	a := c.Attacker
 	if a.Fraction < 0 || a.Fraction > 1 {
 		return fmt.Errorf("middlebox: attacker.fraction %v: want 0..1", a.Fraction)
+	}
+	if a.StartS < 0 {
+		return fmt.Errorf("middlebox: attacker.start_s must be >= 0")
 	}
 	switch a.Action {
 	case "", "fake-legacy", "reset", "blackhole":

@@ -302,6 +302,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Censor: CensorConfig{Kind: "fet", Action: "block", Rate: 2}}, "censor.rate"},
 		{Config{Attacker: AttackerConfig{Fraction: -0.1}}, "attacker.fraction"},
 		{Config{Attacker: AttackerConfig{Fraction: 0.1, Action: "mitm"}}, "attacker.action"},
+		{Config{Attacker: AttackerConfig{Fraction: 0.1, StartS: -1}}, "attacker.start_s"},
 		{Config{Outage: OutageConfig{LengthS: 5}}, "outage.host"},
 		{Config{Outage: OutageConfig{Host: "x", LengthS: -1}}, ">= 0"},
 		{Config{Outage: OutageConfig{Host: "x", LengthS: 1, Mode: "flap"}}, "outage.mode"},
