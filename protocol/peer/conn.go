@@ -22,7 +22,7 @@ const (
 	// reader stops reading (and TCP pushes back) beyond it.
 	maxInbox = 256 << 10
 	// uploadChunk is how many piece messages go out per write.
-	uploadChunk = 4
+	uploadChunk = 16
 	readBufSize = 16 << 10
 )
 

@@ -208,26 +208,32 @@ func (p *Picker) takeFree(i, n int, out []Block) []Block {
 }
 
 // choose picks a missing, unstarted piece the peer has: at random for the
-// first RandomFirst pieces, else the rarest (ties broken at random).
+// first RandomFirst pieces, else the rarest. The scan starts at a random
+// piece and wraps around, so ties go to a random one of them without a
+// random draw per piece.
 func (p *Picker) choose(b bitfield.Bitfield) int {
-	best, bestAvail, ties := -1, 0, 0
+	n := len(p.avail)
+	if n == 0 {
+		return -1
+	}
+	best, bestAvail := -1, 0
 	random := p.have.Count() < RandomFirst
-	for i := range p.avail {
+	start := p.rand.IntN(n)
+	for k := range n {
+		i := start + k
+		if i >= n {
+			i -= n
+		}
 		if !b.Has(i) || p.have.Has(i) || p.partials[i] != nil {
 			continue
 		}
-		a := p.avail[i]
 		if random {
-			a = 0
+			return i
 		}
-		switch {
-		case best < 0 || a < bestAvail:
-			best, bestAvail, ties = i, a, 1
-		case a == bestAvail:
-			// Reservoir sampling keeps each tied piece equally likely.
-			ties++
-			if p.rand.IntN(ties) == 0 {
-				best = i
+		if a := p.avail[i]; best < 0 || a < bestAvail {
+			best, bestAvail = i, a
+			if a <= 1 {
+				break // nothing is rarer than a piece only this peer has
 			}
 		}
 	}
