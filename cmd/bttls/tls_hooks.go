@@ -95,7 +95,7 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 		return nil, nil, nil, err
 	}
 	hook := func(m *meta.Torrent) (any, error) {
-		s, err := levels.SecurityFor(m)
+		s, err := levels.SecurityFor(m, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bttls/bttls/protocol/demux"
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/mse"
 	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
@@ -49,16 +50,58 @@ func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry) (*tran
 	}
 	switch class {
 	case demux.TLS:
-		return t.acceptTLS(rc, reg)
+		return t.acceptTLS(e, rc, reg)
 	case demux.Plain:
 		return t.acceptPlain(rc, reg)
 	}
 	return t.acceptMSE(e, rc, reg)
 }
 
-func (t *Transport) acceptTLS(c net.Conn, reg transport.Registry) (*transport.Conn, error) {
-	tc := tls.Server(c, tlslevel.ServerConfig(t.opts, t.cert))
-	found, err := tlslevel.Respond(tc, func(ty tlslevel.Type) []tlslevel.Candidate {
+func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*transport.Conn, error) {
+	cfg := tlslevel.ServerConfig(t.opts, t.cert)
+	// Full Strict mode 1 (libtorrent SSL torrents) names the torrent in the
+	// SNI as 40 hex digits; the certificate and client authentication then
+	// come from that torrent. Every other ClientHello gets the throwaway
+	// certificate and the level message decides.
+	var mode1 *transport.Torrent
+	cfg.GetConfigForClient = func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		if !isHexInfoHash(h.ServerName) {
+			return nil, nil
+		}
+		for _, tor := range reg.Torrents() {
+			s := securityOf(tor)
+			if fs := s.FullStrict; fs != nil && fs.Swarm.HasMode(1) && fs.Swarm.SNI() == h.ServerName {
+				mode1 = tor
+				return fullstrict.ServerConfig1(t.opts, fs), nil
+			}
+		}
+		return nil, fmt.Errorf("bttls: SNI %s names no full strict mode 1 torrent served here", h.ServerName)
+	}
+	tc := tls.Server(c, cfg)
+	if err := tc.Handshake(); err != nil {
+		return nil, fmt.Errorf("bttls: TLS handshake: %w", err)
+	}
+	if mode1 != nil {
+		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict1, Torrent: mode1}, nil
+	}
+	m, err := tlslevel.ReadMessage(tc)
+	if err != nil {
+		return nil, err
+	}
+	if m.Type == tlslevel.TypeFullStrict2 {
+		var cands []fullstrict.Candidate
+		for _, tor := range reg.Torrents() {
+			if fs := securityOf(tor).FullStrict; fs != nil && fs.Swarm.HasMode(2) {
+				cands = append(cands, fullstrict.Candidate{Material: fs, Torrent: tor})
+			}
+		}
+		found, _, err := fullstrict.Respond2(tc, m, cands, e.CryptoRand(), e.Now)
+		if err != nil {
+			return nil, err
+		}
+		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict2, Torrent: found.Torrent.(*transport.Torrent)}, nil
+	}
+	found, err := tlslevel.RespondMessage(tc, m, func(ty tlslevel.Type) []tlslevel.Candidate {
 		var out []tlslevel.Candidate
 		for _, tor := range reg.Torrents() {
 			if s := securityOf(tor); t.acceptsTLS(s, ty) {
@@ -71,6 +114,19 @@ func (t *Transport) acceptTLS(c net.Conn, reg transport.Registry) (*transport.Co
 		return nil, err
 	}
 	return &transport.Conn{Conn: tc, Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}, nil
+}
+
+// isHexInfoHash reports whether s is 40 lowercase hex digits.
+func isHexInfoHash(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // acceptPlain reads as far as the infohash of the BEP 3 handshake (pstr,

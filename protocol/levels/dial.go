@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/mse"
 	"github.com/bttls/bttls/protocol/negotiate"
 	"github.com/bttls/bttls/protocol/tlslevel"
@@ -24,6 +25,9 @@ func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h tr
 	sec := securityOf(tor)
 	k := negotiate.Knowledge{Pinned: t.cfg.Pins.Pinned(addr, e.Now()), Hint: h}
 	plan := negotiate.Plan(sec.Level, t.policy(sec), k, t.legacy)
+	if fs := sec.FullStrict; fs != nil {
+		plan = negotiate.PlanFullStrict(fs.Swarm.HasMode(1), fs.Swarm.HasMode(2), k)
+	}
 	var errs []error
 	for i, kind := range plan {
 		left := deadline.Sub(e.Now())
@@ -85,6 +89,27 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake: %w", err)
 		}
 		if err := tlslevel.Initiate(tc, sec.Credential); err != nil {
+			return nil, negotiate.AfterTLS, err
+		}
+		c = tc
+	case transport.TLSFullStrict1:
+		if sec.FullStrict == nil {
+			return nil, negotiate.BeforeTLS, errors.New("bttls: not a full strict torrent")
+		}
+		tc := tls.Client(raw, fullstrict.ClientConfig1(t.opts, sec.FullStrict))
+		if err := tc.Handshake(); err != nil {
+			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake (full strict mode 1): %w", err)
+		}
+		c = tc
+	case transport.TLSFullStrict2:
+		if sec.FullStrict == nil {
+			return nil, negotiate.BeforeTLS, errors.New("bttls: not a full strict torrent")
+		}
+		tc := tls.Client(raw, tlslevel.ClientConfig(t.opts))
+		if err := tc.Handshake(); err != nil {
+			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake: %w", err)
+		}
+		if _, err := fullstrict.Initiate2(tc, sec.FullStrict, e.CryptoRand(), e.Now); err != nil {
 			return nil, negotiate.AfterTLS, err
 		}
 		c = tc

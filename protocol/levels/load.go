@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/anacrolix/torrent/bencode"
 
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/strict"
 	"github.com/bttls/bttls/protocol/tlslevel"
@@ -14,13 +16,32 @@ import (
 )
 
 // SecurityFor reads a loaded torrent's level from its info dict and the
-// .torrent around it: Strict when the info dict has a Strict section (the
+// .torrent around it: Full Strict when the info dict has "ssl-cert" (id is
+// then this peer's certificate from the swarm), Strict when the info dict has a Strict section (the
 // secret must then be in the .torrent), else Basic — keyed on the v1
 // infohash for v1 and hybrid torrents, on the 32-byte v2 infohash for pure
 // v2 ones. policy, when not nil, overrides the transport's default for a
 // Basic torrent.
-func SecurityFor(m *meta.Torrent) (*Security, error) {
-	_, err := strict.Commit(m.InfoBytes)
+func SecurityFor(m *meta.Torrent, id *fullstrict.Identity) (*Security, error) {
+	basic := BasicSecurity(m.InfoHash[:])
+	if pureV2(m.InfoBytes) {
+		h := sha256.Sum256(m.InfoBytes)
+		basic = BasicSecurity(h[:])
+	}
+	swarm, err := fullstrict.FromInfo(m.InfoBytes, m.Name, m.InfoHash, basic.Credential.Key)
+	switch {
+	case err == nil:
+		if id == nil {
+			return nil, fmt.Errorf("bttls: %s is a full strict torrent: give this peer a certificate from its swarm (--tls-cert, --tls-key; 'bttls ca cert' gets one)", m.Name)
+		}
+		if _, err := swarm.Verify(id.Chain, id.Leaf.NotBefore.Add(time.Second)); err != nil {
+			return nil, fmt.Errorf("bttls: %s: our certificate is not from this torrent's swarm CA: %w", m.Name, err)
+		}
+		return &Security{Level: transport.TLSFullStrict2, FullStrict: &fullstrict.Material{Swarm: swarm, Identity: id}, Credential: basic.Credential}, nil
+	case !errors.Is(err, fullstrict.ErrNotFullStrict):
+		return nil, fmt.Errorf("bttls: %s: %w", m.Name, err)
+	}
+	_, err = strict.Commit(m.InfoBytes)
 	switch {
 	case err == nil:
 		if m.Raw == nil {
@@ -34,11 +55,7 @@ func SecurityFor(m *meta.Torrent) (*Security, error) {
 	case !errors.Is(err, strict.ErrNotStrict):
 		return nil, fmt.Errorf("bttls: %s: %w", m.Name, err)
 	}
-	if pureV2(m.InfoBytes) {
-		h := sha256.Sum256(m.InfoBytes)
-		return BasicSecurity(h[:]), nil
-	}
-	return BasicSecurity(m.InfoHash[:]), nil
+	return basic, nil
 }
 
 // StrictSecurity is the Security of a Strict torrent whose material has

@@ -33,7 +33,7 @@ func TestSecurityForVersions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ih := sha1.Sum([]byte(tt.info))
-			s, err := SecurityFor(&meta.Torrent{InfoHash: ih, InfoBytes: []byte(tt.info), Name: "x"})
+			s, err := SecurityFor(&meta.Torrent{InfoHash: ih, InfoBytes: []byte(tt.info), Name: "x"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,14 +75,14 @@ func strictTorrent(t *testing.T) (*meta.Torrent, []byte) {
 // transport never carries a Strict torrent without TLS.
 func TestStrictLevel(t *testing.T) {
 	m, _ := strictTorrent(t)
-	sec, err := SecurityFor(m)
+	sec, err := SecurityFor(m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sec.Level != transport.TLSStrict || sec.AnnounceHash == m.InfoHash {
 		t.Fatalf("level %v, announce hash equals infohash: %v", sec.Level, sec.AnnounceHash == m.InfoHash)
 	}
-	if _, err := SecurityFor(&meta.Torrent{InfoHash: m.InfoHash, InfoBytes: m.InfoBytes, Name: m.Name}); err == nil {
+	if _, err := SecurityFor(&meta.Torrent{InfoHash: m.InfoHash, InfoBytes: m.InfoBytes, Name: m.Name}, nil); err == nil {
 		t.Fatal("a strict torrent without its secret (info dict via BEP 9) loaded")
 	}
 	served := &transport.Torrent{InfoHash: m.InfoHash, Name: m.Name, Security: sec}

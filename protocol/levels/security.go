@@ -6,6 +6,7 @@
 package levels
 
 import (
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/negotiate"
 	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
@@ -15,8 +16,9 @@ import (
 // A torrent whose Security is nil is a Basic v1 torrent under the
 // transport's default policy.
 type Security struct {
-	// Level is TLSBasic, TLSStrict or TLSFullStrict2 (the level the torrent
-	// file fixes).
+	// Level is TLSBasic, TLSStrict, or for a Full Strict torrent
+	// TLSFullStrict2 (modes 1 and 2 are then chosen per connection from
+	// FullStrict.Swarm.Modes).
 	Level transport.Kind
 	// Policy overrides the transport's default policy for a Basic torrent.
 	Policy *negotiate.Policy
@@ -27,6 +29,8 @@ type Security struct {
 	// AnnounceHash replaces the infohash in tracker announces (Strict);
 	// zero means announce the infohash.
 	AnnounceHash [20]byte
+	// FullStrict is the swarm CA and this peer's certificate (Full Strict).
+	FullStrict *fullstrict.Material
 }
 
 // BasicSecurity returns the Security of a Basic torrent whose proof key

@@ -74,12 +74,15 @@ func (t *Transport) policy(s *Security) negotiate.Policy {
 
 // acceptsLegacy reports whether torrent s may be carried without TLS.
 func (t *Transport) acceptsLegacy(s *Security) bool {
+	if s.FullStrict != nil {
+		return false
+	}
 	return s.Level == transport.TLSBasic && t.policy(s) != negotiate.Require
 }
 
 // acceptsTLS reports whether torrent s may be carried over TLS at level ty.
 func (t *Transport) acceptsTLS(s *Security, ty tlslevel.Type) bool {
-	if s.Credential.Type != ty {
+	if s.Credential.Type != ty || s.FullStrict != nil {
 		return false
 	}
 	return s.Level != transport.TLSBasic || t.policy(s) != negotiate.Off

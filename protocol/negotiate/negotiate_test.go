@@ -91,3 +91,30 @@ func TestPinsPersistAndExpire(t *testing.T) {
 		t.Fatal("accepted a corrupt pin file")
 	}
 }
+
+func TestPlanFullStrict(t *testing.T) {
+	fs1, fs2 := transport.TLSFullStrict1, transport.TLSFullStrict2
+	tests := []struct {
+		name       string
+		has1, has2 bool
+		k          Knowledge
+		want       []transport.Kind
+	}{
+		{"libtorrent SSL torrent", true, false, Knowledge{Hint: transport.Hint{TLS: true}}, []transport.Kind{fs1}},
+		{"mode 2 only", false, true, Knowledge{}, []transport.Kind{fs2}},
+		{"both, no hint: mode 1 first (libtorrent peers)", true, true, Knowledge{}, []transport.Kind{fs1, fs2}},
+		{"both, bttls hint: mode 2 first", true, true, Knowledge{Hint: transport.Hint{TLS: true}}, []transport.Kind{fs2, fs1}},
+		{"both, pinned: mode 2 first", true, true, Knowledge{Pinned: true}, []transport.Kind{fs2, fs1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PlanFullStrict(tt.has1, tt.has2, tt.k)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("PlanFullStrict = %v, want %v", got, tt.want)
+			}
+			if len(got) > 1 && MayFallBack(got, 0, AfterTLS) {
+				t.Fatal("fell back after a completed TLS handshake")
+			}
+		})
+	}
+}

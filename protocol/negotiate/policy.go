@@ -104,3 +104,28 @@ func MayFallBack(plan []transport.Kind, i int, s Stage) bool {
 	}
 	return !(plan[i].IsTLS() && s == AfterTLS)
 }
+
+// PlanFullStrict returns the attempts for a Full Strict torrent that allows
+// mode 1 (has1) and/or mode 2 (has2). Mode 2 goes first when the torrent
+// allows only it or when the remote is known to speak bttls (a hint or a
+// pin): a libtorrent peer only speaks mode 1. A failed first attempt may be
+// followed by the other mode (both verify certificates; only privacy
+// differs, and the torrent's creator allowed both), but, as everywhere,
+// not after a completed TLS handshake.
+func PlanFullStrict(has1, has2 bool, k Knowledge) []transport.Kind {
+	var plan []transport.Kind
+	if has2 && (k.Pinned || k.Hint.TLS || !has1) {
+		plan = append(plan, transport.TLSFullStrict2)
+		if has1 {
+			plan = append(plan, transport.TLSFullStrict1)
+		}
+		return plan
+	}
+	if has1 {
+		plan = append(plan, transport.TLSFullStrict1)
+	}
+	if has2 {
+		plan = append(plan, transport.TLSFullStrict2)
+	}
+	return plan
+}

@@ -90,6 +90,12 @@ func Respond(tc *tls.Conn, candidates func(Type) []Candidate) (*Candidate, error
 	if err != nil {
 		return nil, err
 	}
+	return RespondMessage(tc, m, candidates)
+}
+
+// RespondMessage is Respond after the TLS handshake and after the
+// initiator's message m was read (the caller dispatches on its type).
+func RespondMessage(tc *tls.Conn, m Message, candidates func(Type) []Candidate) (*Candidate, error) {
 	p, err := ParseProof(m.Type, m.Body)
 	if err != nil {
 		return nil, err
