@@ -1,0 +1,12 @@
+package interop
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	CleanupBuild()
+	os.Exit(code)
+}
