@@ -142,8 +142,12 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	if keepRuns {
 		runner.KeepRuns = filepath.Join(out, "runs")
 	}
-	// Catch a bad parameter name or value before starting any run: the
-	// first grid point must make a scenario the simulator accepts.
+	// Catch a bad parameter name or value before starting any run: every
+	// alias must map every value, and the first grid point must make a
+	// scenario the simulator accepts.
+	if err := sweep.CheckAliases(params, study.Alias); err != nil {
+		return err
+	}
 	if _, err := sweep.Override(scenario, params, sweep.Grid(params)[0], study.Alias); err != nil {
 		return err
 	}

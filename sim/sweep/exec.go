@@ -28,7 +28,7 @@ type ExecRunner struct {
 	// parameter values set (Override).
 	Scenario []byte
 	Params   []Param
-	Alias    map[string]map[string]string
+	Alias    Aliases
 	// TempDir holds each run's scenario and output while it runs ("" is the
 	// system's temporary directory).
 	TempDir string

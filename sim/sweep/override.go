@@ -19,7 +19,7 @@ import (
 // A value takes the type of the key it replaces: 20 sets an integer key to
 // 20, 0.5 an integer key is an error, 1 a float key 1.0. Keys that do not
 // exist yet are added with the value's own type, creating tables on the way.
-func Override(scenario []byte, params []Param, pt Point, alias map[string]map[string]string) ([]byte, error) {
+func Override(scenario []byte, params []Param, pt Point, alias Aliases) ([]byte, error) {
 	if len(params) != len(pt) {
 		return nil, fmt.Errorf("sweep: override: %d parameters but %d values", len(params), len(pt))
 	}

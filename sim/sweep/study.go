@@ -20,6 +20,10 @@ import (
 //	[sweep.alias]
 //	# adoption is the share of leechers that speak bttls; the rest are legacy.
 //	adoption = { "mix.0.fraction" = "x", "mix.1.fraction" = "1-x" }
+//	# client names a transport and policy pair.
+//	[sweep.alias.client]
+//	"mix.0.transport" = { legacy = "legacy", tls-prefer = "tls-basic" }
+//	"mix.0.policy" = { legacy = "off", tls-prefer = "prefer" }
 //	[[sweep.plot]]
 //	file = "completion-vs-adoption"
 //	title = "Completion time vs adoption"
@@ -30,10 +34,8 @@ import (
 type Study struct {
 	Params []Param
 	Seeds  int
-	// Alias maps a parameter name to the scenario keys it sets, each with
-	// an expression of the parameter's value x: "x" or "1-x".
-	Alias map[string]map[string]string
-	Plots []PlotSpec
+	Alias  Aliases
+	Plots  []PlotSpec
 }
 
 // PlotSpec is one figure of a study, drawn from the whole sweep's results.
@@ -52,11 +54,16 @@ type PlotSpec struct {
 	YFixed bool    `toml:"yfixed"`
 }
 
+// Aliases maps a parameter name to the scenario keys it sets. Each key's
+// value is an expression of the parameter's value x ("x" or "1-x"), or a
+// table from the parameter's values to the key's values.
+type Aliases map[string]map[string]any
+
 type studyTable struct {
-	Params []string                     `toml:"params"`
-	Seeds  int                          `toml:"seeds"`
-	Alias  map[string]map[string]string `toml:"alias"`
-	Plot   []PlotSpec                   `toml:"plot"`
+	Params []string   `toml:"params"`
+	Seeds  int        `toml:"seeds"`
+	Alias  Aliases    `toml:"alias"`
+	Plot   []PlotSpec `toml:"plot"`
 }
 
 // ParseStudy splits a study file into its [sweep] table and the scenario
@@ -98,7 +105,7 @@ func ParseStudy(name string, data []byte) (*Study, []byte, error) {
 			if err := checkName(key); err != nil {
 				return nil, nil, fmt.Errorf("sweep: %s: sweep.alias.%s: key %q: %w", name, alias, key, err)
 			}
-			if _, err := evalAlias(expr, Value{0.5}); err != nil {
+			if err := checkAliasTarget(expr); err != nil {
 				return nil, nil, fmt.Errorf("sweep: %s: sweep.alias.%s: key %q: %w", name, alias, key, err)
 			}
 		}
@@ -143,8 +150,37 @@ func decodeSweepTable(data []byte, tab *studyTable) error {
 	return nil
 }
 
+func checkAliasTarget(t any) error {
+	switch x := t.(type) {
+	case string:
+		_, err := evalAlias(x, Value{0.5})
+		return err
+	case map[string]any:
+		if len(x) == 0 {
+			return fmt.Errorf("an empty table")
+		}
+		for k, v := range x {
+			switch v.(type) {
+			case string, int64, float64, bool:
+			default:
+				return fmt.Errorf("value for %q is a %T, want a number, a bool or text", k, v)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("want an expression (\"x\", \"1-x\") or a table of values, not a %T", t)
+}
+
 // evalAlias computes an alias target's value from the parameter's value.
-func evalAlias(expr string, x Value) (Value, error) {
+func evalAlias(target any, x Value) (Value, error) {
+	if table, ok := target.(map[string]any); ok {
+		v, ok := table[x.String()]
+		if !ok {
+			return Value{}, fmt.Errorf("its table has no entry for %q", x)
+		}
+		return Value{v}, nil
+	}
+	expr, _ := target.(string)
 	switch strings.ReplaceAll(expr, " ", "") {
 	case "x":
 		return x, nil
@@ -158,9 +194,25 @@ func evalAlias(expr string, x Value) (Value, error) {
 	return Value{}, fmt.Errorf("expression %q: want \"x\" or \"1-x\"", expr)
 }
 
+// CheckAliases checks that every value of every aliased parameter maps to
+// a value for each key the alias sets, so that a gap in a table fails
+// before any run starts.
+func CheckAliases(params []Param, alias Aliases) error {
+	for _, p := range params {
+		for key, t := range alias[p.Name] {
+			for _, v := range p.Values {
+				if _, err := evalAlias(t, v); err != nil {
+					return fmt.Errorf("sweep: %s=%s sets %s: %w", p.Name, v, key, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // expand turns a point into the scenario keys it sets, aliases resolved,
 // in a fixed order.
-func expand(params []Param, pt Point, alias map[string]map[string]string) ([]Param, Point, error) {
+func expand(params []Param, pt Point, alias Aliases) ([]Param, Point, error) {
 	var names []Param
 	var vals Point
 	for i, p := range params {

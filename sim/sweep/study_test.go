@@ -74,6 +74,9 @@ func TestParseStudyErrors(t *testing.T) {
 		{"[[sweep.plot]]\nfile = \"f\"\ny = \"m\"", "file, x and y are required"},
 		{"[[sweep.plot]]\nfile = \"../f\"\ny = \"m\"\nx = \"a\"", "base name"},
 		{"[sweep\n", "adoption.toml"},
+		{"[sweep.alias.a]\nb = 3", "want an expression"},
+		{"[sweep.alias.a]\nb = {}", "an empty table"},
+		{"[sweep.alias.a]\nb = { x = [1] }", "want a number"},
 	} {
 		if _, _, err := ParseStudy("adoption.toml", []byte(tt.body)); err == nil || !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("ParseStudy(%q) = %v, want %q", tt.body, err, tt.err)
@@ -85,12 +88,45 @@ func TestParseStudyErrors(t *testing.T) {
 	}
 	// An alias on a text value with 1-x, and an alias colliding with a parameter.
 	a, _ := ParseParam("a=x,y")
-	if _, err := Override([]byte(""), []Param{a}, Point{a.Values[0]}, map[string]map[string]string{"a": {"k": "1-x"}}); err == nil {
+	if _, err := Override([]byte(""), []Param{a}, Point{a.Values[0]}, Aliases{"a": {"k": "1-x"}}); err == nil {
 		t.Error("1-x of a string was accepted")
 	}
 	b, _ := ParseParam("k=1")
-	if _, err := Override([]byte(""), []Param{a, b}, Point{a.Values[0], b.Values[0]}, map[string]map[string]string{"a": {"k": "x"}}); err == nil || !strings.Contains(err.Error(), "set twice") {
+	if _, err := Override([]byte(""), []Param{a, b}, Point{a.Values[0], b.Values[0]}, Aliases{"a": {"k": "x"}}); err == nil || !strings.Contains(err.Error(), "set twice") {
 		t.Errorf("a key set by an alias and a parameter: %v", err)
+	}
+}
+
+func TestAliasTable(t *testing.T) {
+	body := `
+[[mix]]
+transport = "legacy"
+policy = "off"
+[sweep]
+params = ["client=legacy,tls-require"]
+[sweep.alias.client]
+"mix.0.transport" = { legacy = "legacy", tls-require = "tls-basic" }
+"mix.0.policy" = { legacy = "off", tls-require = "require" }
+`
+	st, scn, err := ParseStudy("c.toml", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAliases(st.Params, st.Alias); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Override(scn, st.Params, Point{st.Params[0].Values[1]}, st.Alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	toml.Unmarshal(out, &doc)
+	if lookup(doc, "mix.0.transport") != "tls-basic" || lookup(doc, "mix.0.policy") != "require" {
+		t.Fatalf("alias table:\n%s", out)
+	}
+	p, _ := ParseParam("client=legacy,tls-prefer")
+	if err := CheckAliases([]Param{p}, st.Alias); err == nil || !strings.Contains(err.Error(), `no entry for "tls-prefer"`) {
+		t.Errorf("a value missing from the alias table: %v", err)
 	}
 }
 
