@@ -164,11 +164,12 @@ func (p *Picker) Pick(b bitfield.Bitfield, n int, outstanding func(Block) bool) 
 		p.start(i)
 		out = p.takeFree(i, n, out)
 	}
-	if len(out) > 0 {
+	if len(out) > 0 || !p.Endgame() {
 		return out
 	}
-	// Endgame: nothing unrequested is left that this peer has; ask it for
-	// blocks in flight elsewhere. The caller cancels the duplicates.
+	// Endgame: every missing block is requested from someone; ask this
+	// peer too for blocks in flight elsewhere. The caller cancels the
+	// duplicates when one copy arrives.
 	for _, i := range p.order {
 		pp := p.partials[i]
 		if !b.Has(i) {
@@ -311,6 +312,22 @@ func (p *Picker) drop(i int) {
 	if k := slices.Index(p.order, i); k >= 0 {
 		p.order = slices.Delete(p.order, k, k+1)
 	}
+}
+
+// Endgame reports whether every missing block is requested: no piece is
+// left unstarted and no started piece has a free block. Only then are
+// blocks requested twice; earlier, a peer with nothing new to offer simply
+// gets no requests.
+func (p *Picker) Endgame() bool {
+	if p.have.Count()+len(p.order) < p.have.Len() {
+		return false
+	}
+	for _, i := range p.order {
+		if p.partials[i].nFree > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // InProgress is the number of started, unverified pieces.

@@ -139,3 +139,32 @@ func TestFreeCountStaysConsistent(t *testing.T) {
 		t.Fatalf("picked %v from a full piece", b)
 	}
 }
+
+func TestNoDuplicatesBeforeEndgame(t *testing.T) {
+	p := newPicker(4, BlockSize)
+	all := bitfield.Full(4)
+	one := bitfield.New(4)
+	one.Set(0)
+	p.PeerHasAll(all)
+	p.PeerHasAll(one)
+	// Peer A takes piece 0 (among others); peer B has only piece 0.
+	a := p.Pick(one, 1, none)
+	if len(a) != 1 || a[0].Piece != 0 {
+		t.Fatalf("pick %v", a)
+	}
+	// Pieces 1..3 are unrequested, so this is not endgame: B gets nothing.
+	if p.Endgame() {
+		t.Fatal("endgame with unstarted pieces")
+	}
+	if b := p.Pick(one, 4, func(b Block) bool { return false }); len(b) != 0 {
+		t.Fatalf("duplicate request %v before endgame", b)
+	}
+	// Everything else requested: now B may duplicate piece 0's block.
+	p.Pick(all, 10, none)
+	if !p.Endgame() {
+		t.Fatal("not endgame with every block requested")
+	}
+	if b := p.Pick(one, 4, func(b Block) bool { return false }); len(b) != 1 {
+		t.Fatalf("endgame pick %v", b)
+	}
+}
