@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/levels"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/negotiate"
@@ -25,6 +26,8 @@ type tlsOptions struct {
 	pinTTL  time.Duration
 	kex     string
 	verbose bool
+	cert    string
+	key     string
 }
 
 // addTLSFlags registers the TLS flags on fs.
@@ -41,6 +44,8 @@ Strict and Full Strict torrents always use TLS, whatever this says.`)
 	fs.DurationVar(&o.pinTTL, "tls-pin-ttl", negotiate.DefaultPinTTL, "how long a pin lasts after the last bttls handshake with an address")
 	fs.StringVar(&o.kex, "tls-kex", "hybrid", "TLS key exchange offered: hybrid (X25519MLKEM768 then X25519, post-quantum) or classic (X25519 only, ~0.4 ms less CPU per handshake)")
 	fs.BoolVar(&o.verbose, "tls-log", false, "log every refused or failed connection with its reason")
+	fs.StringVar(&o.cert, "tls-cert", "", "Full Strict: this peer's certificate chain (PEM, leaf first) from the torrent's swarm CA ('bttls ca cert' gets one from an issuer)")
+	fs.StringVar(&o.key, "tls-key", "", "Full Strict: the private key of --tls-cert (PEM)")
 	return o
 }
 
@@ -90,12 +95,21 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 	if o.verbose {
 		cfg.Logf = log.New(os.Stderr, "", log.LstdFlags).Printf
 	}
+	var id *fullstrict.Identity
+	if o.cert != "" || o.key != "" {
+		if o.cert == "" || o.key == "" {
+			return nil, nil, nil, fmt.Errorf("bttls: --tls-cert and --tls-key go together")
+		}
+		if id, err = fullstrict.LoadIdentity(o.cert, o.key); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	tr, err := levels.New(e, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	hook := func(m *meta.Torrent) (any, error) {
-		s, err := levels.SecurityFor(m, nil)
+		s, err := levels.SecurityFor(m, id)
 		if err != nil {
 			return nil, err
 		}
