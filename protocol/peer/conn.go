@@ -412,7 +412,7 @@ func (cn *conn) finish(err error) {
 	}
 	t.notifyLocked()
 	t.mu.Unlock()
-	if err != nil && !errors.Is(err, errClosed) {
+	if err != nil && !errors.Is(err, errClosed) && !errors.Is(err, errBothSeeds) {
 		t.c.logf("peer: %s: %s disconnected: %v", t.name(), cn.addr, err)
 	}
 }

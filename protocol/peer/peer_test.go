@@ -186,3 +186,24 @@ func TestUnknownTorrentInboundIsRefused(t *testing.T) {
 		t.Fatalf("%d connections for a torrent the seed does not have", s.Conns)
 	}
 }
+
+func TestSeedsDisconnect(t *testing.T) {
+	tor, data := makeTorrent(t, 64<<10, 0)
+	a := newClient(t, fastConfig())
+	b := newClient(t, fastConfig())
+	sa, _ := storage.NewMemory(tor, data)
+	sb, _ := storage.NewMemory(tor, data)
+	ta, _ := a.AddTorrent(tor, sa)
+	b.AddTorrent(tor, sb)
+	// Seeds do not dial; a leecher connects to both and, once complete,
+	// must drop them both (and they it).
+	c := newClient(t, fastConfig())
+	sc, _ := storage.NewMemory(tor, nil)
+	tc, _ := c.AddTorrent(tor, sc)
+	tc.AddPeers(a.Addr().String(), b.Addr().String())
+	waitComplete(t, 10*time.Second, tc)
+	waitFor(t, "the new seed to drop its seed peers", 5*time.Second, func() bool { return tc.Stats().Conns == 0 })
+	if ta.Stats().Conns != 0 {
+		t.Errorf("seed a still has %d connections", ta.Stats().Conns)
+	}
+}

@@ -305,6 +305,7 @@ func (t *Torrent) tickLoop() {
 		}
 		t.sendPEXLocked(now)
 		t.retryMetadataLocked(now)
+		t.dropSeedsLocked()
 		dials := t.pickDialsLocked(now)
 		t.mu.Unlock()
 		for _, cd := range dials {
@@ -312,6 +313,21 @@ func (t *Torrent) tickLoop() {
 		}
 	}
 }
+
+// dropSeedsLocked closes connections between two seeds: neither can
+// give the other anything, and the slot is better used for a leecher.
+func (t *Torrent) dropSeedsLocked() {
+	if t.picker == nil || !t.picker.Done() {
+		return
+	}
+	for _, cn := range t.conns {
+		if cn.sess.PeerIsSeed() {
+			cn.failLocked(errBothSeeds)
+		}
+	}
+}
+
+var errBothSeeds = errors.New("peer: both sides are seeds")
 
 // pickDialsLocked chooses candidates to dial now, within MaxConns.
 func (t *Torrent) pickDialsLocked(now time.Time) []*candidate {
