@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -102,6 +103,11 @@ func runCheck(args []string) int {
 	}
 	if *tracePath != "" {
 		return validateTrace(md, *tracePath)
+	}
+	if os.Getenv("GOGC") == "" {
+		// The explorer allocates many short-lived values; collecting less
+		// often is worth about a third of the run time.
+		debug.SetGCPercent(400)
 	}
 	res := md.Check(checker.Options{Workers: *workers, Print: func(s string) { fmt.Println(s) }})
 	if *quiet && res.Violation != nil {

@@ -204,7 +204,27 @@ func assign(i int, val evalFn, next func(x *ctx, k func() bool) bool) func(x *ct
 	}
 }
 
+// flattenConj splits nested conjunctions and UNCHANGED <<x, y>> into single
+// conjuncts, so that each variable's "x' = x" takes the assignment fast path.
+func flattenConj(parts []*Expr, md mode) []*Expr {
+	var out []*Expr
+	for _, p := range parts {
+		switch {
+		case p.Kind == eOp && p.Name == `/\`:
+			out = append(out, flattenConj(p.Args, md)...)
+		case md == mNormal && p.Kind == eOp && p.Name == "UNCHANGED" && p.Args[0].Kind == eTuple && len(p.Args[0].Args) > 0:
+			for _, a := range p.Args[0].Args {
+				out = append(out, &Expr{Kind: eOp, Name: "UNCHANGED", Pos: a.Pos, Args: []*Expr{a}})
+			}
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (cp *compiler) conj(parts []*Expr, s *scope, md mode) *action {
+	parts = flattenConj(parts, md)
 	acts := make([]*action, len(parts))
 	all := true
 	for i, p := range parts {
@@ -234,6 +254,13 @@ func (cp *compiler) conj(parts []*Expr, s *scope, md mode) *action {
 			if vi, ok := cp.target(p.Args[0], s, md); ok {
 				val, _ := cp.expr(p.Args[1], s, md)
 				rest = assign(vi, val, next)
+				continue
+			}
+		}
+		if p.Kind == eOp && p.Name == "UNCHANGED" && md == mNormal && p.Args[0].Kind == eName {
+			prime := &Expr{Kind: eOp, Name: "'", Pos: p.Pos, Args: []*Expr{p.Args[0]}}
+			if vi, ok := cp.target(prime, s, md); ok {
+				rest = assign(vi, func(x *ctx) Value { return x.cur[vi] }, next)
 				continue
 			}
 		}

@@ -25,7 +25,7 @@ type Result struct {
 	Depth     int   // BFS levels; the initial states are level 1
 	Violation *Violation
 	FPBytes   int // bytes of the fingerprint table
-	TraceLog  int // bytes of the parent log used to rebuild counterexamples
+	TraceLog  int // bytes of the on-disk log used to rebuild counterexamples
 	Elapsed   time.Duration
 }
 
@@ -62,12 +62,12 @@ type stateResult struct {
 type explorer struct {
 	md      *Model
 	opt     Options
-	seen    *fpSet
-	fps     []uint64 // by state index: fingerprint
-	parents []int32  // by state index: parent index or -1
-	res     *Result
-	// liveness needs the explicit graph
+	seen *fpSet
+	log  *traceLog // by state index: fingerprint and parent index (-1: initial)
+	res  *Result
+	// liveness needs the explicit graph (and keeps parents in memory)
 	graph   bool
+	parents []int32
 	states  [][]Value
 	edges   [][]int32
 	fpIndex map[uint64]int32
@@ -80,7 +80,8 @@ func (md *Model) Check(opt Options) *Result {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.NumCPU()
 	}
-	ex := &explorer{md: md, opt: opt, seen: newFPSet(16), res: &Result{}}
+	ex := &explorer{md: md, opt: opt, seen: newFPSet(0), log: newTraceLog(), res: &Result{}}
+	defer ex.log.close()
 	if len(md.props) > 0 {
 		ex.graph = true
 		ex.fpIndex = map[uint64]int32{}
@@ -90,7 +91,7 @@ func (md *Model) Check(opt Options) *Result {
 		ex.res.Violation = ex.checkLiveness()
 	}
 	ex.res.FPBytes = ex.seen.bytes()
-	ex.res.TraceLog = 12 * len(ex.fps)
+	ex.res.TraceLog = traceRec * ex.log.n
 	ex.res.Elapsed = time.Since(start)
 	return ex.res
 }
@@ -168,10 +169,10 @@ func (md *Model) satisfiesConstraints(x *ctx, st []Value) bool {
 }
 
 func (ex *explorer) record(fp uint64, parent int32, st []Value) int32 {
-	idx := int32(len(ex.fps))
-	ex.fps = append(ex.fps, fp)
-	ex.parents = append(ex.parents, parent)
+	idx := int32(ex.log.n)
+	ex.log.add(fp, parent)
 	if ex.graph {
+		ex.parents = append(ex.parents, parent)
 		ex.states = append(ex.states, st)
 		ex.edges = append(ex.edges, nil)
 		ex.fpIndex[fp] = idx
@@ -349,8 +350,13 @@ func (ex *explorer) successors(x *ctx, st []Value) stateResult {
 // and matching fingerprints, as TLC does from its trace file.
 func (ex *explorer) trace(idx int32) []TraceStep {
 	var chain []uint64
-	for i := idx; i >= 0; i = ex.parents[i] {
-		chain = append(chain, ex.fps[i])
+	for i := idx; i >= 0; {
+		fp, parent, err := ex.log.get(i)
+		if err != nil {
+			return nil
+		}
+		chain = append(chain, fp)
+		i = parent
 	}
 	for l, r := 0, len(chain)-1; l < r; l, r = l+1, r-1 {
 		chain[l], chain[r] = chain[r], chain[l]

@@ -1,23 +1,20 @@
 package checker
 
+import "math/bits"
+
 // fpSet is an open-addressing set of 64-bit fingerprints (linear probing).
 // Slot value 0 means empty; fingerprint 0 is stored as 1, which merges two
 // fingerprints out of 2^64 — the same kind of risk TLC's fingerprints take.
-// It is written by one goroutine at a time and read concurrently only while
-// no one writes (the explorer alternates the two phases).
+// The table grows by half when it is 80% full, so it holds 10 to 15 bytes
+// per fingerprint. It is written by one goroutine at a time and read
+// concurrently only while no one writes (the explorer alternates phases).
 type fpSet struct {
 	slots []uint64
 	n     int
-	mask  uint64
 }
 
-func newFPSet(capPow2 int) *fpSet {
-	if capPow2 < 10 {
-		capPow2 = 10
-	}
-	s := &fpSet{slots: make([]uint64, 1<<capPow2)}
-	s.mask = uint64(len(s.slots) - 1)
-	return s
+func newFPSet(size int) *fpSet {
+	return &fpSet{slots: make([]uint64, max(size, 1024))}
 }
 
 func norm(fp uint64) uint64 {
@@ -27,10 +24,16 @@ func norm(fp uint64) uint64 {
 	return fp
 }
 
+// home maps fp onto a slot ("fastrange": any table size works).
+func (s *fpSet) home(fp uint64) int {
+	hi, _ := bits.Mul64(fp, uint64(len(s.slots)))
+	return int(hi)
+}
+
 // has reports whether fp is in the set.
 func (s *fpSet) has(fp uint64) bool {
 	fp = norm(fp)
-	i := (fp * 0x9e3779b97f4a7c15) >> 7 & s.mask
+	i := s.home(fp)
 	for {
 		v := s.slots[i]
 		if v == fp {
@@ -39,17 +42,19 @@ func (s *fpSet) has(fp uint64) bool {
 		if v == 0 {
 			return false
 		}
-		i = (i + 1) & s.mask
+		if i++; i == len(s.slots) {
+			i = 0
+		}
 	}
 }
 
 // insert adds fp and reports whether it was new.
 func (s *fpSet) insert(fp uint64) bool {
 	fp = norm(fp)
-	if (s.n+1)*4 > len(s.slots)*3 {
+	if (s.n+1)*5 > len(s.slots)*4 {
 		s.grow()
 	}
-	i := (fp * 0x9e3779b97f4a7c15) >> 7 & s.mask
+	i := s.home(fp)
 	for {
 		v := s.slots[i]
 		if v == fp {
@@ -60,21 +65,24 @@ func (s *fpSet) insert(fp uint64) bool {
 			s.n++
 			return true
 		}
-		i = (i + 1) & s.mask
+		if i++; i == len(s.slots) {
+			i = 0
+		}
 	}
 }
 
 func (s *fpSet) grow() {
 	old := s.slots
-	s.slots = make([]uint64, 2*len(old))
-	s.mask = uint64(len(s.slots) - 1)
+	s.slots = make([]uint64, len(old)+len(old)/2)
 	for _, v := range old {
 		if v == 0 {
 			continue
 		}
-		i := (v * 0x9e3779b97f4a7c15) >> 7 & s.mask
+		i := s.home(v)
 		for s.slots[i] != 0 {
-			i = (i + 1) & s.mask
+			if i++; i == len(s.slots) {
+				i = 0
+			}
 		}
 		s.slots[i] = v
 	}
