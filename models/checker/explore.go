@@ -60,8 +60,8 @@ type stateResult struct {
 }
 
 type explorer struct {
-	md      *Model
-	opt     Options
+	md   *Model
+	opt  Options
 	seen *fpSet
 	log  *traceLog // by state index: fingerprint and parent index (-1: initial)
 	res  *Result
