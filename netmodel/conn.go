@@ -41,6 +41,7 @@ type Conn struct {
 	sNext    uint64
 	sOffset  int64
 	inflight int
+	win      int // the window, fixed once the peer is known
 	writers  sim.WaitQueue
 	wdl      time.Time
 	// pendingCredit is the latest scheduled credit, which reads at the same
@@ -66,11 +67,32 @@ func (n *Network) newConn(h *Host, f *Flow, dir Dir, local, remote netip.AddrPor
 	return c
 }
 
+// window is how many bytes this end may have unacknowledged, like a TCP
+// window after autotuning: twice the path's bandwidth-delay product (enough
+// for one flow to fill the path), at least MinWindow, at most the network's
+// Window. Sizing it by the path keeps the bytes queued in the simulated
+// network — which the simulator holds in memory — to what the links can use.
 func (c *Conn) window() int {
-	if c.n.Window > 0 {
-		return c.n.Window
+	if c.win > 0 {
+		return c.win
 	}
-	return DefaultWindow
+	maxw := c.n.Window
+	if maxw <= 0 {
+		maxw = DefaultWindow
+	}
+	w := maxw
+	if c.peer != nil {
+		rate := c.h.cfg.Up
+		if d := c.peer.h.cfg.Down; d > 0 && (rate == 0 || d < rate) {
+			rate = d
+		}
+		rtt := 2 * c.n.latency(c.h, c.peer.h)
+		if rate > 0 && rtt > 0 {
+			w = int(min(int64(maxw), max(int64(MinWindow), 2*rate*int64(rtt)/int64(time.Second)+MSS)))
+		}
+		c.win = w
+	}
+	return w
 }
 
 // Read reads stream bytes, parking the task until some arrive, the stream

@@ -287,3 +287,46 @@ func TestLossKeepsStreamIntact(t *testing.T) {
 		t.Fatalf("lossy stream corrupted: %d of %d bytes", len(got), len(data))
 	}
 }
+
+func TestWindowBoundsBytesInFlight(t *testing.T) {
+	tests := []struct {
+		name      string
+		up, down  int64
+		latency   time.Duration
+		maxWindow int
+		want      int
+	}{
+		{"slow path gets the minimum", 250e3, 0, 10 * time.Millisecond, 0, MinWindow},
+		{"fast path gets twice its BDP", 1e6, 50e6, 25 * time.Millisecond, 0, 2*1e6*100/1000 + MSS}, // rtt 100ms
+		{"capped by the network", 100e6, 0, 50 * time.Millisecond, 0, DefaultWindow},
+		{"unlimited links", 0, 0, time.Millisecond, 96 << 10, 96 << 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 1, HostConfig{Up: tc.up, Latency: tc.latency}, HostConfig{Down: tc.down, Latency: tc.latency})
+			w.n.Window = tc.maxWindow
+			l, _ := w.envs[1].Listen("tcp", ":1")
+			w.envs[1].Go("never reads", func() {
+				c, _ := l.Accept()
+				w.envs[1].Sleep(time.Minute)
+				c.Close()
+			})
+			var sentBeforeBlock int64
+			w.envs[0].Go("writer", func() {
+				c, err := w.envs[0].Dial("tcp", w.hosts[1].Addr().String()+":1", 0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				c.SetWriteDeadline(w.envs[0].Now().Add(30 * time.Second))
+				c.Write(make([]byte, 10<<20)) // blocks on the window, then times out
+				sentBeforeBlock = w.hosts[0].Stats.BytesSent
+				c.Close()
+			})
+			w.run(t)
+			if sentBeforeBlock != int64(tc.want) {
+				t.Fatalf("sent %d bytes to a receiver that does not read, want the window %d", sentBeforeBlock, tc.want)
+			}
+		})
+	}
+}

@@ -7,16 +7,17 @@
 // in wall time, and a task that must wait (for data, for window, for an
 // accept) parks through the scheduler, never on a Go primitive.
 //
-// The model, per host: an uplink and a downlink, each a FIFO queue with a
-// capacity in bytes per second; a one-way access latency (the latency between
-// two hosts is the sum of theirs); a loss rate. A segment written by a
-// sender crosses its uplink, travels for the latency, then crosses the
-// receiver's downlink. Each connection direction
-// has a window (like TCP's): bytes written but not yet read by the receiver
-// (plus the time their acknowledgement takes to come back) are bounded, and a
-// write beyond it parks the writer. Connections sharing a link are served
-// round-robin, a segment each, so they share its capacity fairly. Loss delays a segment
-// by a retransmission timeout, and the stream stays in order.
+// The model, per host: an uplink and a downlink, each with a capacity in
+// bytes per second and served round-robin among the connections using it, a
+// segment each, so they share it fairly; a one-way access latency (the
+// latency between two hosts is the sum of theirs); a loss rate. A segment
+// written by a sender crosses its uplink, travels for the latency, then
+// crosses the receiver's downlink. Each connection direction has a window
+// (like TCP's after autotuning: twice the path's bandwidth-delay product):
+// bytes written but not yet read by the receiver, plus the time their
+// acknowledgement takes to come back, are bounded, and a write beyond it
+// parks the writer. Loss delays a segment by a retransmission timeout, and
+// the stream stays in order.
 //
 // A Middlebox, if set, sees every packet (SYN, data, FIN) of every flow and
 // may delay, drop, reset or rewrite it: fault injection wraps the perfect
@@ -36,8 +37,11 @@ import (
 
 // Defaults of a Network.
 const (
-	// DefaultWindow bounds the bytes in flight per connection direction.
+	// DefaultWindow is the largest window of a connection direction (its
+	// bytes sent but not yet read by the receiver).
 	DefaultWindow = 256 << 10
+	// MinWindow is the smallest: TCP's initial windows are about this large.
+	MinWindow = 64 << 10
 	// MSS is the largest segment: one TLS record (16 KiB + overhead) fits.
 	MSS = 17 << 10
 	// headerBytes is the IP+TCP overhead charged to the links per segment.
@@ -62,8 +66,9 @@ type Network struct {
 	byIP  map[netip.Addr]*Host
 	names map[string]*Host
 
-	// Window bounds the bytes in flight per connection direction (set before
-	// connections are made; 0 means DefaultWindow).
+	// Window is the largest window per connection direction (set before
+	// connections are made; 0 means DefaultWindow). Each connection's own is
+	// twice its path's bandwidth-delay product, within [MinWindow, Window].
 	Window int
 	// Middlebox, if set, sees every packet and decides its fate.
 	Middlebox Middlebox

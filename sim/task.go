@@ -33,6 +33,13 @@ type task struct {
 	reason    string // what it is parked on, for stall reports
 	parkedAt  int64
 	goid      int64
+	// until is the deadline of the current park (0: none). timer is the
+	// task's pending deadline event, kept across parks: a reader that parks
+	// again and again with a deadline minutes ahead re-arms one event when
+	// it fires instead of pushing and removing one per park.
+	until   int64
+	timer   *event
+	timerFn func()
 }
 
 // errKilled unwinds a task's goroutine when the Sim is closed.
@@ -146,20 +153,42 @@ func (s *Sim) wait(q *WaitQueue, until int64, reason string) bool {
 		q.add(t, tok)
 	}
 	t.timedOut = false
-	var timer *event
+	t.until = until
 	if until > 0 {
-		timer = s.push(until, nil, func() {
-			if t.token == tok && t.state == parked && !t.scheduled {
-				t.timedOut = true
-				s.wake(t)
-			}
-		})
+		s.armTimer(t, until)
 	}
 	s.park(t, reason)
-	if timer != nil {
-		s.q.remove(timer)
-	}
+	t.until = 0
 	return !t.timedOut
+}
+
+// armTimer makes sure the task's deadline event fires no later than until.
+// A pending event due earlier is kept: when it fires it re-arms for the
+// task's deadline then, if the task is still parked with one.
+func (s *Sim) armTimer(t *task, until int64) {
+	if t.timer != nil && t.timer.index >= 0 {
+		if t.timer.at <= until {
+			return
+		}
+		s.q.remove(t.timer)
+	}
+	if t.timerFn == nil {
+		t.timerFn = func() { s.fireTimer(t) }
+	}
+	t.timer = s.push(until, nil, t.timerFn)
+}
+
+func (s *Sim) fireTimer(t *task) {
+	t.timer = nil
+	if t.state != parked || t.scheduled || t.until == 0 {
+		return
+	}
+	if s.now < t.until {
+		t.timer = s.push(t.until, nil, t.timerFn)
+		return
+	}
+	t.timedOut = true
+	s.wake(t)
 }
 
 // Yield lets every other runnable task at this instant run first.

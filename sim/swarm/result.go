@@ -28,6 +28,12 @@ type Result struct {
 	P99  Seconds `json:"download_p99_s"`
 	Last Seconds `json:"last_completion_s"` // virtual time of the last completion
 
+	// UploadUtilisation is the piece bytes uploaded until the last
+	// completion over what the peers' upload capacity could have sent then.
+	UploadUtilisation float64 `json:"upload_utilisation"`
+	// Series is the run sampled once per step.
+	Series []Sample `json:"-"`
+
 	BytesByKind map[string]int64 `json:"bytes_by_kind"`
 	Handshakes  Handshakes       `json:"handshakes"`
 	// Middlebox holds what the scenario's middleboxes did (nil: none).
@@ -81,6 +87,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "scenario %s, seed %d: %d leechers, %d seeders, crypto %s\n", r.Scenario, r.Seed, r.Peers, r.Seeders, r.Crypto)
 	fmt.Fprintf(w, "  completed            %d/%d (%.1f%%)\n", r.Completed, r.Peers, 100*r.FractionComplete)
 	fmt.Fprintf(w, "  download time        p50 %ss  p90 %ss  p99 %ss  (last completion at %ss)\n", secs(r.P50), secs(r.P90), secs(r.P99), secs(r.Last))
+	fmt.Fprintf(w, "  upload utilisation   %.1f%% of the peers' capacity until the last completion\n", 100*r.UploadUtilisation)
 	fmt.Fprintf(w, "  bytes by transport  ")
 	for _, k := range sortedKeys(r.BytesByKind) {
 		fmt.Fprintf(w, " %s %s", k, human(r.BytesByKind[k]))
@@ -128,7 +135,7 @@ func (r *Result) WriteFiles(dir string) error {
 		"scenario": r.Scenario, "seed": r.Seed, "peers": r.Peers, "seeders": r.Seeders, "crypto": r.Crypto,
 		"completed": r.Completed, "fraction_completed": r.FractionComplete,
 		"download_p50_s": r.P50.Seconds(), "download_p90_s": r.P90.Seconds(), "download_p99_s": r.P99.Seconds(),
-		"last_completion_s": r.Last.Seconds(), "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
+		"last_completion_s": r.Last.Seconds(), "upload_utilisation": r.UploadUtilisation, "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
 		"virtual_s": r.Virtual.Seconds(), "wall_s": r.Wall.Seconds(), "sim_seconds_per_wall_second": r.SpeedUp,
 		"events": r.Events, "digest": r.Digest,
 	}

@@ -47,6 +47,14 @@ type Peer struct {
 	Uploaded   int64
 }
 
+// Sample is the swarm's state at the end of one step of the run.
+type Sample struct {
+	At        time.Duration
+	Completed int
+	// Sent is the payload bytes (all connections, all hosts) sent during the step.
+	Sent int64
+}
+
 // DownloadTime is how long the peer took from arrival to completion, or -1.
 func (p *Peer) DownloadTime() time.Duration {
 	if p.Completed < 0 {
@@ -177,11 +185,19 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		step = time.Second
 	}
 	var runErr error
+	var series []Sample
+	var lastSent int64
 	for now := time.Duration(0); now < sc.Duration; {
 		now = min(now+step, sc.Duration)
 		if runErr = s.RunUntil(now); runErr != nil || startErr != nil {
 			break
 		}
+		var sent int64
+		for _, p := range peers {
+			sent += p.host.Stats.BytesSent
+		}
+		series = append(series, Sample{At: s.Now(), Completed: completed, Sent: sent - lastSent})
+		lastSent = sent
 		if opt.Progress != nil {
 			opt.Progress(completed, sc.Swarm.Peers, s.Now())
 		}
@@ -197,7 +213,11 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Peers: sc.Swarm.Peers, Seeders: sc.Swarm.Seeders,
 		Virtual: s.Now(), Wall: time.Since(wallStart), Events: s.Events(), Digest: s.Digest(),
-		Crypto: "real (TLS 1.3, X25519)", Handshakes: hs, BytesByKind: map[string]int64{}}
+		Crypto: "real (TLS 1.3, X25519)", Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
+	var capacity float64 // total upload capacity of the peers, B/s
+	for _, p := range peers {
+		capacity += float64(p.host.Config().Up)
+	}
 	for _, p := range peers {
 		if p.torrent != nil {
 			st := p.torrent.Stats()
@@ -220,6 +240,13 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 	}
 	res.summarise()
+	if end := res.Last.Seconds(); end > 0 && capacity > 0 {
+		var up float64
+		for _, p := range peers {
+			up += float64(p.Uploaded)
+		}
+		res.UploadUtilisation = up / (capacity * end)
+	}
 	return res, nil
 }
 
