@@ -39,7 +39,9 @@ size=$((8 << 20))
 echo "== bttls local swarm demo (work dir $work)"
 head -c "$size" /dev/urandom > "$work/payload.bin"
 
-tls_flag=--tls=off # plaintext until the TLS transports are the default
+tls_flag=${BTTLS_TLS:---tls=prefer} # BTTLS_TLS=--tls=off: legacy (MSE) only
+# TLS pins and other state stay in the work dir, not in the user's home.
+export XDG_STATE_HOME="$work/state"
 
 tracker_args=()
 have_tracker=false
@@ -99,5 +101,5 @@ for i in 1 2; do
     echo "verify:   copy $i DIFFERS from the original"; status=1
   fi
 done
-echo "summary:  2 downloads of 8 MiB from 1 throttled seed in $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000))) s; $([[ $status == 0 ]] && echo OK || echo FAILED)"
+echo "summary:  2 downloads ($tls_flag) of 8 MiB from 1 throttled seed in $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000))) s; $([[ $status == 0 ]] && echo OK || echo FAILED)"
 exit $status

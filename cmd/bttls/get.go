@@ -165,7 +165,7 @@ func waitDownload(e env.Env, tr *peer.Torrent, out string, seedAfter bool, timeo
 			}
 			if done {
 				s := tr.Stats()
-				fmt.Printf("stopped seeding: uploaded %d bytes\n", s.Uploaded)
+				fmt.Printf("stopped seeding: uploaded %d bytes (%s)\n", s.Uploaded, byKind(s, true))
 				return 0
 			}
 			fmt.Fprintln(os.Stderr, "bttls get: interrupted before the download completed")
@@ -208,8 +208,8 @@ func waitDownload(e env.Env, tr *peer.Torrent, out string, seedAfter bool, timeo
 					peers++
 				}
 			}
-			fmt.Printf("downloaded %s to %s: %d bytes in %s (%s) from %d peer(s), all %d pieces verified\n",
-				m.Name, out, m.Length, finished.Round(time.Millisecond), rate(m.Length, finished), peers, m.NumPieces())
+			fmt.Printf("downloaded %s to %s: %d bytes in %s (%s) from %d peer(s), all %d pieces verified; received over %s\n",
+				m.Name, out, m.Length, finished.Round(time.Millisecond), rate(m.Length, finished), peers, m.NumPieces(), byKind(s, false))
 			if !seedAfter {
 				return 0
 			}

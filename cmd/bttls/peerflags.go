@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"log"
 	"net/netip"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -12,6 +14,7 @@ import (
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/peer"
 	"github.com/bttls/bttls/protocol/tracker"
+	"github.com/bttls/bttls/protocol/transport"
 )
 
 // peerFlags are the flags seed and get share.
@@ -59,6 +62,11 @@ func (f *peerFlags) config(e env.Env, name string) (peer.Config, error) {
 	cfg.Dialer, cfg.Acceptor, cfg.TorrentSecurity = d, a, sec
 	if !f.noTracker {
 		cfg.Announce = trackerAnnounce
+		if f.tls.mode != "off" {
+			// Tell the tracker we accept bttls, so that peers running
+			// --tls=prefer try TLS with us first (docs/tracker.md).
+			cfg.AnnounceExtra = url.Values{tracker.ParamSupportTLS: {"1"}}
+		}
 	}
 	if f.verbose > 0 {
 		l := log.New(os.Stderr, "bttls "+name+": ", log.Ltime|log.Lmicroseconds)
@@ -82,6 +90,25 @@ func trackerAnnounce(e env.Env, url string, r peer.AnnounceRequest) (peer.Announ
 		out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: p.Addr, TLS: p.TLS})
 	}
 	return out, nil
+}
+
+// byKind renders traffic per transport kind, e.g. "tls-basic 8.0 MiB".
+func byKind(s peer.Stats, up bool) string {
+	var parts []string
+	for k := transport.Plain; k <= transport.TLSFullStrict2; k++ {
+		tr := s.ByKind[k]
+		n := tr.Down
+		if up {
+			n = tr.Up
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", k, formatSize(n)))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // isTerminal reports whether f is a terminal (for progress lines).

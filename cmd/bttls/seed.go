@@ -118,7 +118,7 @@ func runSeed(args []string) int {
 			if tty {
 				fmt.Fprintln(os.Stderr)
 			}
-			fmt.Printf("stopped seeding %s: uploaded %d bytes in %s\n", t.Name, s.Uploaded, time.Since(start).Round(time.Second))
+			fmt.Printf("stopped seeding %s: uploaded %d bytes in %s (%s)\n", t.Name, s.Uploaded, time.Since(start).Round(time.Second), byKind(s, true))
 			return 0
 		case <-tick.C:
 			if tty {
