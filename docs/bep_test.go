@@ -853,6 +853,17 @@ func FuzzParseResultsRefs(f *testing.F) {
 	})
 }
 
+// TestBEPImagesExist checks that every image the BEP shows is committed
+// (docutils does not check image paths when it writes HTML).
+func TestBEPImagesExist(t *testing.T) {
+	re := regexp.MustCompile(`(?m)^\.\. (?:image|figure):: (\S+)\s*$`)
+	for _, m := range re.FindAllStringSubmatch(readBEP(t), -1) {
+		if _, err := os.Stat(filepath.FromSlash(m[1])); err != nil {
+			t.Errorf("the BEP shows image %s: %v", m[1], err)
+		}
+	}
+}
+
 // TestDocsIndex checks that every link in docs/README.md names a file that
 // exists, and reports documents the index does not list yet.
 func TestDocsIndex(t *testing.T) {
