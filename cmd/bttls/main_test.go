@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bttlsBin = filepath.Join(dir, "bttls")
+	// Processes keep their state (TLS pins) here, not in the user's home.
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	out, err := exec.Command("go", "build", "-o", bttlsBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building bttls: %v\n%s", err, out)
