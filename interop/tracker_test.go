@@ -28,5 +28,32 @@ func TestTrackerLibtorrentToTransmission(t *testing.T) {
 	if err := WaitFile(filepath.Join(leechDir, "payload.bin"), size, sum, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// BEP 3: a client that finishes says so; the tracker counts it a seed.
+	if _, err := tr.WaitAnnounce(10*time.Second, `client "-TR`, `event="completed"`, "left=0", "2 seeds, 0 leechers"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("tracker log:\n%s", tr.Log())
+}
+
+// TestTrackerLibtorrentToRtorrent: libtorrent seeds, rtorrent downloads;
+// rtorrent dials the seed the tracker names.
+func TestTrackerLibtorrentToRtorrent(t *testing.T) {
+	tr := StartTracker(t, time.Minute)
+	seedDir, leechDir := t.TempDir(), t.TempDir()
+	const size = 2<<20 + 777
+	file, sum := MakeFile(t, seedDir, "payload.bin", size, 2)
+	torrent, _ := MakeTorrent(t, file, tr.URL, 256<<10)
+
+	StartLibtorrent(t, LibtorrentOptions{Torrent: torrent, Dir: seedDir})
+	if _, err := tr.WaitAnnounce(20*time.Second, `client "-LT`, "left=0"); err != nil {
+		t.Fatal(err)
+	}
+	StartRtorrent(t, RtorrentOptions{Torrent: torrent, Dir: leechDir})
+	if _, err := tr.WaitAnnounce(20*time.Second, `client "-lt`, `event="started"`, "sent 1 peers"); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitFile(filepath.Join(leechDir, "payload.bin"), size, sum, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("tracker log:\n%s", tr.Log())
 }
