@@ -29,6 +29,12 @@ type Swarm struct {
 	BasicKey [32]byte
 	// InfoHash is the 20-byte handshake infohash (mode 1 SNI).
 	InfoHash [20]byte
+	// Intermediates are issuing certificates known locally (those of our
+	// own chain). libtorrent sends only its leaf (OpenSSL's
+	// use_certificate_file), so a leaf signed by an issuing certificate
+	// verifies only if we already have that certificate. They are
+	// untrusted: each must still chain to CA.
+	Intermediates []*x509.Certificate
 }
 
 // HasMode reports whether the torrent allows mode m.
@@ -123,6 +129,9 @@ func (s *Swarm) Verify(chain [][]byte, now time.Time) (*x509.Certificate, error)
 	roots := x509.NewCertPool()
 	roots.AddCert(s.CA)
 	inter := x509.NewCertPool()
+	for _, c := range s.Intermediates {
+		inter.AddCert(c)
+	}
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}

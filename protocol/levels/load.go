@@ -2,6 +2,7 @@ package levels
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -33,6 +34,11 @@ func SecurityFor(m *meta.Torrent, id *fullstrict.Identity) (*Security, error) {
 	case err == nil:
 		if id == nil {
 			return nil, fmt.Errorf("bttls: %s is a full strict torrent: give this peer a certificate from its swarm (--tls-cert, --tls-key; 'bttls ca cert' gets one)", m.Name)
+		}
+		for _, der := range id.Chain[1:] {
+			if c, err := x509.ParseCertificate(der); err == nil && c.IsCA {
+				swarm.Intermediates = append(swarm.Intermediates, c)
+			}
 		}
 		if _, err := swarm.Verify(id.Chain, id.Leaf.NotBefore.Add(time.Second)); err != nil {
 			return nil, fmt.Errorf("bttls: %s: our certificate is not from this torrent's swarm CA: %w", m.Name, err)
