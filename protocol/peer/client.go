@@ -130,6 +130,10 @@ type Client struct {
 	ln      net.Listener
 	limiter *limiter
 
+	// bufs recycles piece message buffers between the readers and drivers
+	// of all connections; the garbage collector may empty it.
+	bufs sync.Pool
+
 	mu       sync.Mutex
 	torrents []*Torrent // in the order added
 	closed   bool
@@ -245,4 +249,28 @@ func (c *Client) acceptLoop() {
 		}
 		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc) })
 	}
+}
+
+// pooledBufSize is the buffer size recycled: a piece message body holding
+// one standard block.
+const pooledBufSize = 9 + 16<<10
+
+// getBuf returns a recycled buffer for an n-byte message, or nil.
+func (c *Client) getBuf(n int) []byte {
+	if n > pooledBufSize || n < pooledBufSize/2 {
+		return nil
+	}
+	if b, ok := c.bufs.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, pooledBufSize)
+}
+
+// putBuf recycles a buffer from getBuf.
+func (c *Client) putBuf(b []byte) {
+	if cap(b) != pooledBufSize {
+		return
+	}
+	b = b[:pooledBufSize]
+	c.bufs.Put(&b)
 }

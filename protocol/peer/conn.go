@@ -53,8 +53,11 @@ type conn struct {
 	wake  env.Signal // the driver waits on it
 	space env.Signal // the reader waits on it when the inbox is full
 
-	mu         sync.Mutex // guards the fields below
-	inbox      []wire.Message
+	mu    sync.Mutex // guards the fields below
+	inbox []wire.Message
+	// inboxBufs are the pooled buffers behind inbox's piece messages, to
+	// recycle once the driver has staged their blocks.
+	inboxBufs  [][]byte
 	inboxBytes int
 	closed     bool
 	err        error
@@ -192,8 +195,8 @@ func (cn *conn) run() {
 	for {
 		cn.wake.Wait(cn.t.c.cfg.Tick)
 		cn.mu.Lock()
-		msgs := cn.inbox
-		cn.inbox, cn.inboxBytes = nil, 0
+		msgs, bufs := cn.inbox, cn.inboxBufs
+		cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
 		closed, cerr := cn.closed, cn.err
 		cn.mu.Unlock()
 		cn.space.Notify()
@@ -214,6 +217,10 @@ func (cn *conn) run() {
 			r, err = cn.drainLocked()
 		}
 		t.mu.Unlock()
+		// Blocks are staged (copied) by now: their buffers can be reused.
+		for _, b := range bufs {
+			t.c.putBuf(b)
+		}
 		if err == nil {
 			wbuf, err = cn.write(wbuf[:0], r)
 		}
@@ -353,7 +360,16 @@ func putUint32(b []byte, v uint32) {
 func (cn *conn) readLoop() {
 	e := cn.t.c.e
 	r := wire.NewReader(bufio.NewReaderSize(cn.tc, readBufSize))
+	var pooled []byte
+	r.Alloc = func(n int) []byte {
+		pooled = cn.t.c.getBuf(n)
+		if pooled != nil {
+			return pooled[:n]
+		}
+		return make([]byte, n)
+	}
 	for {
+		pooled = nil
 		cn.tc.SetReadDeadline(e.Now().Add(cn.t.c.cfg.ReadTimeout))
 		m, err := r.ReadMessage()
 		if err != nil {
@@ -363,6 +379,13 @@ func (cn *conn) readLoop() {
 		n := len(m.Block) + len(m.Bitfield) + len(m.Payload) + 16
 		cn.mu.Lock()
 		cn.inbox = append(cn.inbox, m)
+		if pooled != nil {
+			if m.Type == wire.Piece && !m.KeepAlive {
+				cn.inboxBufs = append(cn.inboxBufs, pooled)
+			}
+			// Other messages' slices may be kept (a bitfield before the
+			// metadata is known), so their buffers are not recycled.
+		}
 		cn.inboxBytes += n
 		for cn.inboxBytes > maxInbox && !cn.closed {
 			cn.mu.Unlock()

@@ -238,7 +238,11 @@ type Reader struct {
 	r io.Reader
 	// Max bounds a message's length prefix; 0 means MaxMessageLength.
 	Max int
-	hdr [4]byte
+	// Alloc, when set, provides the buffer for each message larger than a
+	// few bytes (a caller recycling piece buffers); it must return a slice
+	// of length n. Nil means make.
+	Alloc func(n int) []byte
+	hdr   [4]byte
 	// small holds bodies of the fixed-size messages so they cost no allocation.
 	small [16]byte
 }
@@ -268,6 +272,8 @@ func (r *Reader) ReadMessage() (Message, error) {
 	var buf []byte
 	if int(n) <= len(r.small) {
 		buf = r.small[:n]
+	} else if r.Alloc != nil {
+		buf = r.Alloc(int(n))
 	} else {
 		buf = make([]byte, n)
 	}
