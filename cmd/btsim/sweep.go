@@ -138,7 +138,14 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	if err != nil {
 		return err
 	}
-	runner := &sweep.ExecRunner{Exe: exe, Command: runCommand, Scenario: scenario, Params: params, Alias: study.Alias, Derive: swarmMetrics}
+	command := runCommand
+	if study.Command != "" && study.Command != "run" {
+		if _, ok := commands[study.Command]; !ok {
+			return fmt.Errorf("%s: sweep.command %q is not a btsim command", studyPath, study.Command)
+		}
+		command = []string{study.Command}
+	}
+	runner := &sweep.ExecRunner{Exe: exe, Command: command, Scenario: scenario, Params: params, Alias: study.Alias, Derive: swarmMetrics}
 	if keepRuns {
 		runner.KeepRuns = filepath.Join(out, "runs")
 	}

@@ -15,6 +15,7 @@ import (
 // the scenario reaches the simulator:
 //
 //	[sweep]
+//	command = "run"          # the btsim subcommand that runs one run
 //	params = ["adoption=0:1:0.1", "mix.0.policy=prefer,require"]
 //	seeds = 5
 //	[sweep.alias]
@@ -32,10 +33,12 @@ import (
 //	ylabel = "90th percentile completion (s)"
 //	where = { "mix.0.policy" = "prefer" }
 type Study struct {
-	Params []Param
-	Seeds  int
-	Alias  Aliases
-	Plots  []PlotSpec
+	// Command is the btsim subcommand that runs one run ("" means "run").
+	Command string
+	Params  []Param
+	Seeds   int
+	Alias   Aliases
+	Plots   []PlotSpec
 }
 
 // PlotSpec is one figure of a study, drawn from the whole sweep's results.
@@ -60,10 +63,11 @@ type PlotSpec struct {
 type Aliases map[string]map[string]any
 
 type studyTable struct {
-	Params []string   `toml:"params"`
-	Seeds  int        `toml:"seeds"`
-	Alias  Aliases    `toml:"alias"`
-	Plot   []PlotSpec `toml:"plot"`
+	Command string     `toml:"command"`
+	Params  []string   `toml:"params"`
+	Seeds   int        `toml:"seeds"`
+	Alias   Aliases    `toml:"alias"`
+	Plot    []PlotSpec `toml:"plot"`
 }
 
 // ParseStudy splits a study file into its [sweep] table and the scenario
@@ -119,6 +123,10 @@ func ParseStudy(name string, data []byte) (*Study, []byte, error) {
 		}
 	}
 	st.Plots = tab.Plot
+	st.Command = tab.Command
+	if err := checkName(st.Command); st.Command != "" && (err != nil || strings.Contains(st.Command, ".")) {
+		return nil, nil, fmt.Errorf("sweep: %s: sweep.command %q is not a subcommand name", name, st.Command)
+	}
 	var b bytes.Buffer
 	if err := toml.NewEncoder(&b).Encode(doc); err != nil {
 		return nil, nil, fmt.Errorf("sweep: %s: %w", name, err)

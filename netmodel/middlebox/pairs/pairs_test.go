@@ -1,0 +1,104 @@
+//go:debug cryptocustomrand=1
+package pairs
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, body string, seed uint64) *Result {
+	t.Helper()
+	c, err := Parse("t.toml", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(c, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+const base = `
+[pairs]
+clients = 10
+servers = 10
+per_client = 2
+rounds = 2
+measure_from = 1
+`
+
+func TestNoAdversaryAllTLS(t *testing.T) {
+	r := run(t, base, 1)
+	if r.Conns != 20 || r.TLS != 20 || r.Failed != 0 || r.DialsPerConn != 1 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestPinningTurnsDowngradesIntoFailures(t *testing.T) {
+	attack := "[attacker]\nfraction = 1.0\naction = \"fake-legacy\"\nstart_s = 10\n"
+	pinned := run(t, base+attack, 1)
+	unpinned := run(t, strings.Replace(base, "[pairs]", "[pairs]\npinning = false", 1)+attack, 1)
+	if pinned.Downgraded != 0 || pinned.Failed != 20 {
+		t.Errorf("with pins: %+v, want every attacked reconnect to fail, none downgraded", pinned)
+	}
+	if unpinned.Downgraded != 20 || unpinned.Failed != 0 || unpinned.DialsPerConn != 2 {
+		t.Errorf("without pins: %+v, want every reconnect downgraded after a failed TLS dial", unpinned)
+	}
+}
+
+func TestHintsSaveTheFailedTLSAttempt(t *testing.T) {
+	legacy := strings.Replace(base, "[pairs]", "[pairs]\nlegacy_fraction = 0.5\nmeasure_from = 0\nrounds = 1", 1)
+	legacy = strings.Replace(legacy, "rounds = 2\nmeasure_from = 1\n", "", 1)
+	with := run(t, legacy, 2)
+	without := run(t, strings.Replace(legacy, "[pairs]", "[pairs]\nhints = false", 1), 2)
+	if with.Failed != 0 || without.Failed != 0 || with.LegacyOK == 0 || with.LegacyOK != without.LegacyOK {
+		t.Fatalf("with %+v without %+v", with, without)
+	}
+	// Without hints every legacy server costs a TLS attempt first.
+	wantDials := float64(with.Conns+with.LegacyOK) / float64(with.Conns)
+	if with.DialsPerConn != 1 || math.Abs(without.DialsPerConn-wantDials) > 1e-9 || without.SetupMeanS <= with.SetupMeanS {
+		t.Errorf("dials/conn %v vs %v (want 1 and %v), setup %v vs %v s", with.DialsPerConn, without.DialsPerConn, wantDials, with.SetupMeanS, without.SetupMeanS)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	body := base + "[attacker]\nfraction = 0.5\n"
+	a, b := run(t, body, 5), run(t, body, 5)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("same seed, different results:\n%+v\n%+v", a, b)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct{ body, err string }{
+		{"[pairs]\nclients = 0\nservers = 1", "pairs.clients"},
+		{"[pairs]\nclients = 1\nservers = 1\nper_client = 2", "per_client"},
+		{"[pairs]\nclients = 1\nservers = 1\nrounds = 2\nmeasure_from = 2", "measure_from"},
+		{"[pairs]\nclients = 1\nservers = 1\npolicy = \"maybe\"", "pairs.policy"},
+		{"[pairs]\nclients = 1\nservers = 1\nlegacy_fraction = 2.0", "legacy_fraction"},
+		{"[pairs]\nclients = 1\nservers = 1\nbogus = 1", "unknown key pairs.bogus"},
+		{"[pairs]\nclients = 1\nservers = 1\n[attacker]\nfraction = 2.0", "attacker.fraction"},
+		{"[pairs\n", "t.toml"},
+	} {
+		if _, err := Parse("t.toml", []byte(tt.body)); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("Parse(%q) = %v, want %q", tt.body, err, tt.err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(base)
+	f.Add("[pairs]\nclients = 1\nservers = 1\n[censor]\nkind = \"fet\"\naction = \"block\"")
+	f.Fuzz(func(t *testing.T, body string) {
+		c, err := Parse("f.toml", []byte(body))
+		if err != nil {
+			return
+		}
+		if c.Pairs.Clients < 1 || c.Pairs.PerClient > c.Pairs.Servers || c.Pairs.MeasureFrom >= c.Pairs.Rounds {
+			t.Fatalf("Parse accepted %+v", c.Pairs)
+		}
+	})
+}
