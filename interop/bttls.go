@@ -98,6 +98,13 @@ func (tr *BttlsTracker) Announces() string {
 // infohash in hex.
 func BttlsCreate(t testing.TB, file, trackerURL string) (string, string) {
 	t.Helper()
+	torrent, infohash, _ := BttlsCreateMagnet(t, file, trackerURL)
+	return torrent, infohash
+}
+
+// BttlsCreateMagnet is BttlsCreate that also returns the magnet link it printed.
+func BttlsCreateMagnet(t testing.TB, file, trackerURL string) (torrent, infohash, magnet string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), filepath.Base(file)+".torrent")
 	args := []string{"create", file, "-o", out}
 	if trackerURL != "" {
@@ -108,10 +115,11 @@ func BttlsCreate(t testing.TB, file, trackerURL string) (string, string) {
 		t.Fatalf("interop: bttls create: %v\n%s", err, b)
 	}
 	m := regexp.MustCompile(`infohash: ([0-9a-f]{40})`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("interop: bttls create printed no infohash:\n%s", b)
+	mag := regexp.MustCompile(`(magnet:\?\S+)`).FindSubmatch(b)
+	if m == nil || mag == nil {
+		t.Fatalf("interop: bttls create printed no infohash or magnet:\n%s", b)
 	}
-	return out, string(m[1])
+	return out, string(m[1]), string(mag[1])
 }
 
 // Transports returns the transports of the connections a bttls process
