@@ -34,8 +34,9 @@ type Result struct {
 	Failed          int `json:"failed"`
 	// Dials counts TCP connections opened (a fallback opens a second one).
 	Dials int `json:"dials"`
-	// SetupMeanS is the mean virtual time from Connect to a usable
-	// connection, over the connections that succeeded.
+	// SetupMeanS is the mean virtual time Connect took (TCP, then TLS and
+	// its in-tunnel proof, or MSE; a fallback's failed attempt included),
+	// over the connections that then carried bytes both ways.
 	SetupMeanS float64 `json:"setup_mean_s"`
 	// Fractions of the above, NaN (null in JSON) when undefined.
 	DowngradedFraction float64            `json:"downgraded_fraction"`
@@ -126,6 +127,7 @@ func Run(c *Config, seed uint64) (*Result, error) {
 						dials := 0
 						start := e.Now()
 						conn, err := tr.Connect(countingEnv{e, &dials}, addr, tor, hint, seconds(p.TimeoutS))
+						took := e.Now().Sub(start)
 						if err == nil {
 							err = echo(e, conn)
 							conn.Close()
@@ -152,7 +154,7 @@ func Run(c *Config, seed uint64) (*Result, error) {
 						}
 						if err == nil {
 							ok++
-							setup += e.Now().Sub(start)
+							setup += took
 						}
 					})
 				})
