@@ -21,7 +21,7 @@ type swarmPKI struct {
 	issuingKey  crypto.Signer
 }
 
-func newSwarmPKI(t *testing.T) *swarmPKI {
+func newSwarmPKI(t testing.TB) *swarmPKI {
 	t.Helper()
 	now := time.Now()
 	ca, caKey, err := fullstrict.NewCA(rand.Reader, now, "test swarm", 24*time.Hour)
@@ -35,7 +35,7 @@ func newSwarmPKI(t *testing.T) *swarmPKI {
 	return &swarmPKI{ca: ca, issuing: iss, issuingKey: issKey}
 }
 
-func (p *swarmPKI) identity(t *testing.T) *fullstrict.Identity {
+func (p *swarmPKI) identity(t testing.TB) *fullstrict.Identity {
 	t.Helper()
 	key, _ := fullstrict.NewKey(rand.Reader)
 	csr, _ := fullstrict.NewCSR(rand.Reader, key)
@@ -50,7 +50,7 @@ func (p *swarmPKI) identity(t *testing.T) *fullstrict.Identity {
 	return id
 }
 
-func fullStrictTorrent(t *testing.T, p *swarmPKI, modes []int) *meta.Torrent {
+func fullStrictTorrent(t testing.TB, p *swarmPKI, modes []int) *meta.Torrent {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "fs-data")
 	data := make([]byte, 40<<10)

@@ -49,7 +49,7 @@ func TestSecurityForVersions(t *testing.T) {
 	}
 }
 
-func strictTorrent(t *testing.T) (*meta.Torrent, []byte) {
+func strictTorrent(t testing.TB) (*meta.Torrent, []byte) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "secret-data")
 	data := make([]byte, 50<<10)
