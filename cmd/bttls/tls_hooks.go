@@ -28,6 +28,8 @@ type tlsOptions struct {
 	verbose bool
 	cert    string
 	key     string
+	// loader is set by transport; magnetSecurity uses it.
+	loader *levels.Loader
 }
 
 // addTLSFlags registers the TLS flags on fs.
@@ -108,12 +110,16 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	hook := func(m *meta.Torrent) (any, error) {
-		s, err := levels.SecurityFor(m, id)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+	o.loader = &levels.Loader{Identity: id}
+	return tr, tr, o.loader.Security, nil
+}
+
+// magnetSecurity is the level of a magnet link before its metadata
+// arrives: Strict when it carries x.bttls-s, nil otherwise. Call it after
+// transport; get uses it for transport.Torrent.Security of a magnet.
+func (o *tlsOptions) magnetSecurity(m meta.Magnet) (any, error) {
+	if o.loader == nil {
+		return nil, fmt.Errorf("bttls: magnetSecurity before transport")
 	}
-	return tr, tr, hook, nil
+	return o.loader.MagnetSecurity(m)
 }

@@ -1,0 +1,76 @@
+package levels
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/bttls/bttls/protocol/fullstrict"
+	"github.com/bttls/bttls/protocol/meta"
+	"github.com/bttls/bttls/protocol/strict"
+)
+
+// Loader turns torrents and magnet links into Security values. It keeps
+// the Strict secrets that magnet links carried, so that the info dict
+// fetched later over BEP 9 (which never holds the secret) can be checked
+// against them.
+type Loader struct {
+	// Identity is this peer's Full Strict certificate (nil: none).
+	Identity *fullstrict.Identity
+
+	mu      sync.Mutex
+	secrets map[[20]byte]strict.Material // infohash → magnet's epoch and secret (no commit yet)
+}
+
+// Security is the peer's TorrentSecurity hook: the level of a torrent
+// whose metadata is known (from a .torrent file, or from BEP 9 after a
+// magnet link).
+func (l *Loader) Security(m *meta.Torrent) (any, error) {
+	if m.Raw == nil {
+		l.mu.Lock()
+		mat, ok := l.secrets[m.InfoHash]
+		l.mu.Unlock()
+		if ok {
+			commit, err := strict.Commit(m.InfoBytes)
+			if err != nil {
+				return nil, fmt.Errorf("bttls: %s: the magnet link carried a strict secret but the info dict is not strict: %w", m.Name, err)
+			}
+			mat.Commit = commit
+			if err := mat.Check(); err != nil {
+				return nil, fmt.Errorf("bttls: %s: the magnet link's secret: %w", m.Name, err)
+			}
+			return StrictSecurity(&mat), nil
+		}
+	}
+	s, err := SecurityFor(m, l.Identity)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MagnetSecurity is the level of a magnet link before its metadata is
+// known: Strict when it carries x.bttls-s (proof key and announce key come
+// from the secret alone; the commitment is checked when the info dict
+// arrives), else nil (Basic, keyed on the infohash, needs nothing).
+func (l *Loader) MagnetSecurity(mg meta.Magnet) (any, error) {
+	vals := mg.Params[strict.MagnetParam]
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	if len(vals) > 1 {
+		return nil, fmt.Errorf("bttls: magnet link has %d %s parameters, want one", len(vals), strict.MagnetParam)
+	}
+	epoch, secret, err := strict.ParseMagnetValue(vals[0])
+	if err != nil {
+		return nil, err
+	}
+	mat := strict.Material{Epoch: epoch, Secret: secret}
+	l.mu.Lock()
+	if l.secrets == nil {
+		l.secrets = map[[20]byte]strict.Material{}
+	}
+	l.secrets[mg.InfoHash] = mat
+	l.mu.Unlock()
+	return StrictSecurity(&mat), nil
+}
+
