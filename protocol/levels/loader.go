@@ -73,4 +73,3 @@ func (l *Loader) MagnetSecurity(mg meta.Magnet) (any, error) {
 	l.mu.Unlock()
 	return StrictSecurity(&mat), nil
 }
-
