@@ -43,9 +43,11 @@ func (t *Torrent) handleEventLocked(cn *conn, ev session.Event) error {
 			if err != nil {
 				return err
 			}
-			for _, ap := range p.Added {
+			for k, ap := range p.Added {
 				if ap.IsValid() && ap.Port() != 0 {
-					t.addCandidateLocked(ap.String(), "pex", transport.Hint{})
+					if cd := t.addCandidateLocked(ap.String(), "pex", transport.Hint{}); cd != nil && p.AddedFlags[k]&wire.PEXSeedOnly != 0 {
+						cd.seed = true
+					}
 				}
 			}
 			t.tickSig.Notify()

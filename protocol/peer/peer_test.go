@@ -207,3 +207,20 @@ func TestSeedsDisconnect(t *testing.T) {
 		t.Errorf("seed a still has %d connections", ta.Stats().Conns)
 	}
 }
+
+// TestSeedDialsGivenPeer: a seed told about a leecher (bttls seed --peer)
+// connects to it and uploads.
+func TestSeedDialsGivenPeer(t *testing.T) {
+	tor, data := makeTorrent(t, 256<<10, 0)
+	leech := newClient(t, fastConfig())
+	st, _ := storage.NewMemory(tor, nil)
+	lt, _ := leech.AddTorrent(tor, st)
+	seed := newClient(t, fastConfig())
+	ss, _ := storage.NewMemory(tor, data)
+	stt, _ := seed.AddTorrent(tor, ss)
+	stt.AddPeers(leech.Addr().String())
+	waitComplete(t, 10*time.Second, lt)
+	if !bytes.Equal(st.Bytes(), data) {
+		t.Fatal("content differs")
+	}
+}

@@ -32,6 +32,9 @@ type candidate struct {
 	next     time.Time
 	failures int
 	hint     transport.Hint
+	// seed is set when the address is known to be a seed (PEX flag, or a
+	// connection dropped because both sides were seeds): seeds skip it.
+	seed bool
 }
 
 // Torrent is one torrent in a Client.
@@ -243,19 +246,24 @@ func (t *Torrent) AddPeers(addrs ...string) {
 	t.tickSig.Notify()
 }
 
-func (t *Torrent) addCandidateLocked(addr, source string, h transport.Hint) {
+func (t *Torrent) addCandidateLocked(addr, source string, h transport.Hint) *candidate {
 	if t.c.ln != nil && addr == t.c.ln.Addr().String() {
-		return // ourselves
+		return nil // ourselves
 	}
 	for _, cd := range t.cands {
 		if cd.addr == addr {
-			return
+			if h.TLS {
+				cd.hint.TLS = true
+			}
+			return cd
 		}
 	}
 	if len(t.cands) >= maxCandidates {
-		return
+		return nil
 	}
-	t.cands = append(t.cands, &candidate{addr: addr, source: source, hint: h})
+	cd := &candidate{addr: addr, source: source, hint: h}
+	t.cands = append(t.cands, cd)
+	return cd
 }
 
 // close stops the torrent: its connections close, its tasks end.
@@ -322,6 +330,11 @@ func (t *Torrent) dropSeedsLocked() {
 	}
 	for _, cn := range t.conns {
 		if cn.sess.PeerIsSeed() {
+			for _, cd := range t.cands {
+				if cd.addr == cn.addr || (cn.listenAddr.IsValid() && cd.addr == cn.listenAddr.String()) {
+					cd.seed = true
+				}
+			}
 			cn.failLocked(errBothSeeds)
 		}
 	}
@@ -331,16 +344,14 @@ var errBothSeeds = errors.New("peer: both sides are seeds")
 
 // pickDialsLocked chooses candidates to dial now, within MaxConns.
 func (t *Torrent) pickDialsLocked(now time.Time) []*candidate {
-	if t.picker != nil && t.picker.Done() {
-		return nil // a seed waits for leechers to come
-	}
+	seeding := t.picker != nil && t.picker.Done()
 	room := t.c.cfg.MaxConns - len(t.conns) - len(t.dialing)
 	var out []*candidate
 	for _, cd := range t.cands {
 		if room <= 0 {
 			break
 		}
-		if t.dialing[cd.addr] || now.Before(cd.next) || t.connectedToLocked(cd.addr) {
+		if t.dialing[cd.addr] || now.Before(cd.next) || t.connectedToLocked(cd.addr) || (seeding && cd.seed) {
 			continue
 		}
 		t.dialing[cd.addr] = true
