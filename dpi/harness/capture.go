@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,8 @@ type Capture struct {
 	Path   string
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
+	// stderrDone is closed when tcpdump's stderr has been read to the end.
+	stderrDone chan struct{}
 }
 
 // StartCapture starts `tcpdump -i lo -U -w DIR/NAME.pcap tcp port P1 or
@@ -62,7 +65,9 @@ func StartCapture(dir, name string, ports ...int) (*Capture, error) {
 	// 10–20 % of a 256 KiB loopback transfer, with "0 dropped by kernel").
 	// -U writes each packet as it arrives; -s 0 keeps whole packets;
 	// -Z root stops tcpdump dropping privileges before opening the file.
-	args := []string{"-i", "lo", "--immediate-mode", "-U", "-s", "0", "-Z", "root", "-w", path}
+	// -B 65536: a 64 MiB kernel buffer, since loopback frames reach 64 KiB
+	// and the default 2 MiB overflowed under load.
+	args := []string{"-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-Z", "root", "-w", path}
 	for i, p := range ports {
 		if i > 0 {
 			args = append(args, "or")
@@ -81,9 +86,10 @@ func StartCapture(dir, name string, ports ...int) (*Capture, error) {
 		return nil, fmt.Errorf("harness: starting tcpdump: %w", err)
 	}
 	pw.Close()
-	c := &Capture{Path: path, cmd: cmd, stderr: &bytes.Buffer{}}
+	c := &Capture{Path: path, cmd: cmd, stderr: &bytes.Buffer{}, stderrDone: make(chan struct{})}
 	ready := make(chan bool, 1)
 	go func() {
+		defer close(c.stderrDone)
 		sc := bufio.NewScanner(pr)
 		said := false
 		for sc.Scan() {
@@ -102,6 +108,7 @@ func StartCapture(dir, name string, ports ...int) (*Capture, error) {
 	case ok := <-ready:
 		if !ok {
 			cmd.Wait()
+			<-c.stderrDone
 			return nil, fmt.Errorf("harness: tcpdump did not start (needs root): %s", strings.TrimSpace(c.stderr.String()))
 		}
 	case <-time.After(10 * time.Second):
@@ -127,8 +134,14 @@ func (c *Capture) Stop() error {
 		c.cmd.Process.Kill()
 		<-done
 	}
+	<-c.stderrDone
 	if st, err := os.Stat(c.Path); err != nil || st.Size() <= 24 {
 		return fmt.Errorf("harness: capture %s is empty", c.Path)
 	}
+	if m := dropped.FindStringSubmatch(c.stderr.String()); m != nil && m[1] != "0" {
+		return fmt.Errorf("harness: tcpdump dropped %s packets: the capture is incomplete", m[1])
+	}
 	return nil
 }
+
+var dropped = regexp.MustCompile(`(\d+) packets dropped by kernel`)

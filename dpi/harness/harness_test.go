@@ -114,7 +114,14 @@ func captureRun(t *testing.T, mode string, run func(dir string, port, getPort in
 	if runErr != nil {
 		t.Fatalf("%s: %v", mode, runErr)
 	}
-	r, err := Analyze(mode, c.Path, port, InfohashNeedles(tr.V1, tr.V2))
+	return analyze(t, mode, c.Path, port, InfohashNeedles(tr.V1, tr.V2)), tr
+}
+
+// analyze classifies a capture, checks our JA3 against tshark's, logs the
+// row and records it for the table.
+func analyze(t *testing.T, mode, path string, port int, needles []Needle) *Report {
+	t.Helper()
+	r, err := Analyze(mode, path, port, needles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,13 +129,16 @@ func captureRun(t *testing.T, mode string, run func(dir string, port, getPort in
 		if f.Hello != nil && f.TsharkJA3 != "" && f.TsharkJA3 != f.JA3() {
 			t.Errorf("%s: JA3 computed %s (%s), tshark says %s", mode, f.JA3(), f.Hello.JA3String(), f.TsharkJA3)
 		}
+		if f.Hello != nil && f.TsharkJA3 == "" {
+			t.Errorf("%s: tshark decoded no ClientHello where the harness parsed one", mode)
+		}
 	}
 	row := r.Row()
 	t.Logf("%s: nDPI %s [%s] SNI %q ALPN %q %s %s JA3 %s JA4 %s FET %s infohash %s (%d flows, %d/%d B)",
 		mode, row.NDPI, row.Risks, row.SNI, row.ALPN, row.TLSVersion, row.Cipher, row.JA3, row.JA4,
 		row.FET, row.Infohash, row.Flows, row.ClientBytes, row.ServerBytes)
 	record(r)
-	return r, tr
+	return r
 }
 
 // TestDPILibtorrent captures the established client's three transports: the
