@@ -12,6 +12,11 @@ import (
 
 // WriteTable writes rows as table.md, table.csv and table.json into dir.
 func WriteTable(dir string, rows []Row, preamble string) error {
+	return writeRows(dir, "table", rows, preamble)
+}
+
+// writeRows writes rows as NAME.md, NAME.csv and NAME.json into dir.
+func writeRows(dir, name string, rows []Row, preamble string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -24,17 +29,17 @@ func WriteTable(dir string, rows []Row, preamble string) error {
 			r.Mode, dash(r.NDPI), dash(r.Risks), dash(r.SNI), dash(r.ALPN), dash(r.TLSVersion),
 			dash(r.Cipher), dash(r.JA3), dash(r.JA4), r.FET, r.FirstLen, r.Infohash)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "table.md"), []byte(md.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".md"), []byte(md.String()), 0o644); err != nil {
 		return err
 	}
 	j, err := json.MarshalIndent(rows, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "table.json"), append(j, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), append(j, '\n'), 0o644); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "table.csv"))
+	f, err := os.Create(filepath.Join(dir, name+".csv"))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,134 @@
+package harness
+
+import (
+	"crypto/tls"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bttls/bttls/dpi/mimic"
+	"github.com/bttls/bttls/protocol/tlslevel"
+)
+
+// helloRows are the rows of results/dpi/clienthello.md, in run order.
+var helloRows []Row
+
+// TestDPIClientHellos connects common TLS clients and bttls's TLS client
+// configuration to one ordinary Go HTTPS server, captures all of it, and
+// fingerprints each ClientHello (JA3 checked against tshark, JA4, nDPI's
+// verdict and risks), with and without SNI. It checks that the mimicry in
+// dpi/mimic does what it claims on real captures.
+func TestDPIClientHellos(t *testing.T) {
+	needTools(t)
+	dir := t.TempDir()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := StartHTTPSServer(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	bttlsCfg := func() *tls.Config { return tlslevel.ClientConfig(tlslevel.Options{}) }
+	type run struct {
+		c   TLSClient
+		sni string
+	}
+	var runs []run
+	for _, sni := range []string{"", "www.example.com"} {
+		runs = append(runs,
+			run{CurlClient(), sni},
+			run{GoHTTPClientFetch(), sni},
+			run{UTLSChromeClient(), sni})
+	}
+	runs = append(runs,
+		run{ConfigClient("bttls (tlslevel.ClientConfig)", bttlsCfg), ""},
+		run{ConfigClient("bttls + mimic.GoHTTPClient", func() *tls.Config { return mimic.GoHTTPClient(bttlsCfg()) }), ""})
+
+	c, err := StartCapture(dir, "clienthellos", port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []run
+	for _, r := range runs {
+		if err := r.c.Fetch(port, r.sni); err != nil {
+			if r.c.Name == "curl" && strings.Contains(err.Error(), "not installed") {
+				t.Logf("curl not installed: no curl rows")
+				continue
+			}
+			c.Stop()
+			t.Fatal(err)
+		}
+		ran = append(ran, r)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze("clients", c.Path, port, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hellos []*FlowReport
+	for i := range rep.Flows {
+		if rep.Flows[i].Hello != nil {
+			hellos = append(hellos, &rep.Flows[i])
+		}
+	}
+	if len(hellos) != len(ran) {
+		t.Fatalf("%d ClientHellos captured for %d client runs", len(hellos), len(ran))
+	}
+	ja4 := map[string]string{}
+	for i, r := range ran {
+		f := hellos[i]
+		name := r.c.Name + map[bool]string{true: ", SNI", false: ", no SNI"}[r.sni != ""]
+		if f.TsharkJA3 != f.JA3() {
+			t.Errorf("%s: JA3 %s, tshark %s", name, f.JA3(), f.TsharkJA3)
+		}
+		one := &Report{Mode: name, Flows: []FlowReport{*f}}
+		row := one.Row()
+		helloRows = append(helloRows, row)
+		ja4[name] = f.JA4()
+		t.Logf("%-40s JA4 %s JA3 %s nDPI %s [%s]", name, row.JA4, row.JA3, row.NDPI, row.Risks)
+		t.Logf("%-40s JA4_r %s", "", f.Hello.JA4R())
+	}
+	if a, b := ja4["bttls + mimic.GoHTTPClient, no SNI"], ja4["Go net/http, no SNI"]; a != b {
+		t.Errorf("mimic.GoHTTPClient JA4 %s differs from net/http's %s on the wire", a, b)
+	}
+	if a := ja4["uTLS Chrome, SNI"]; !strings.HasPrefix(a, "t13d") || !strings.Contains(a, "h2_8daaf6152771_") {
+		t.Errorf("uTLS Chrome JA4 %s does not have Chrome's cipher hash 8daaf6152771", a)
+	}
+	if *update {
+		if err := writeHelloTable(filepath.Join("..", "..", "results", "dpi"), ja4); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func writeHelloTable(dir string, ja4 map[string]string) error {
+	match := func(name string) string {
+		var m []string
+		for other, v := range ja4 {
+			if other != name && v == ja4[name] && !strings.HasPrefix(other, "bttls") {
+				m = append(m, other)
+			}
+		}
+		if len(m) == 0 {
+			return "none"
+		}
+		return strings.Join(m, "; ")
+	}
+	pre := `# ClientHello fingerprints: bttls and common clients (generated)
+
+Regenerate: ` + "`go test ./dpi/harness -run DPI -update`" + `. Every client connects to the same
+ordinary Go HTTPS server on 127.0.0.1 (a random port) in one capture; curl is
+Debian's (OpenSSL 3), Go is this module's toolchain, uTLS is
+refraction-networking/utls HelloChrome_Auto. The bttls rows are its TLS client
+configuration (protocol/tlslevel.ClientConfig) as shipped, and the same with
+dpi/mimic.GoHTTPClient applied.
+
+Same JA4 as (bttls rows): ` + fmt.Sprintf("bttls as shipped → %s; bttls + mimic.GoHTTPClient → %s.\n",
+		match("bttls (tlslevel.ClientConfig), no SNI"), match("bttls + mimic.GoHTTPClient, no SNI"))
+	return writeRows(dir, "clienthello", helloRows, pre)
+}
