@@ -46,9 +46,6 @@ type conn struct {
 	lastUp   int64
 	rate     float64 // bytes/s over the last choke round (down or up, see runChoker)
 	strikes  int
-	// toFinish lists pieces whose last block came through this conn, to
-	// be verified and stored by its driver outside the torrent lock.
-	toFinish []int
 
 	wake  env.Signal // the driver waits on it
 	space env.Signal // the reader waits on it when the inbox is full
@@ -224,50 +221,10 @@ func (cn *conn) run() {
 		if err == nil {
 			wbuf, err = cn.write(wbuf[:0], r)
 		}
-		if err == nil {
-			wbuf, err = cn.finishPieces(wbuf)
-		}
 		if err != nil {
 			cn.fail(err)
 		}
 	}
-}
-
-// finishPieces verifies and stores the pieces completed through this conn
-// (CPU and disk work, done without the torrent lock), then sends what the
-// outcome causes (have messages, new requests).
-func (cn *conn) finishPieces(wbuf []byte) ([]byte, error) {
-	for len(cn.toFinish) > 0 {
-		t := cn.t
-		t.mu.Lock()
-		pieces := cn.toFinish
-		cn.toFinish = nil
-		store := t.store
-		t.mu.Unlock()
-		errs := make([]error, len(pieces))
-		for k, i := range pieces {
-			errs[k] = store.FinishPiece(i)
-		}
-		t.mu.Lock()
-		var err error
-		for k, i := range pieces {
-			if e := t.pieceFinishedLocked(cn, i, errs[k]); e != nil && err == nil {
-				err = e
-			}
-		}
-		var r session.Ready
-		if err == nil {
-			r, err = cn.drainLocked()
-		}
-		t.mu.Unlock()
-		if err != nil {
-			return wbuf, err
-		}
-		if wbuf, err = cn.write(wbuf[:0], r); err != nil {
-			return wbuf, err
-		}
-	}
-	return wbuf, nil
 }
 
 // stepLocked feeds received messages to the session.

@@ -75,27 +75,58 @@ func (t *Torrent) blockLocked(cn *conn, ev session.Event) error {
 		}
 	}
 	if ev.Full {
-		// Hashing and writing the piece happen after the lock is released
-		// and our next requests are on the wire (see conn.run).
-		cn.toFinish = append(cn.toFinish, b.Piece)
+		// The verifier task hashes and stores the piece, so that this
+		// connection goes on receiving meanwhile (on another core).
+		t.verifyQ = append(t.verifyQ, b.Piece)
+		t.verifySig.Notify()
 	}
 	return nil
 }
 
-// pieceFinishedLocked applies the outcome of FinishPiece for piece i,
-// whose last block came through cn: announce it, or throw it away and
-// blame its senders.
-func (t *Torrent) pieceFinishedLocked(cn *conn, i int, err error) error {
+// verifyLoop is the torrent's verifier task: it checks and stores each
+// piece whose blocks are all in, outside the torrent lock, then applies
+// the outcome.
+func (t *Torrent) verifyLoop() {
+	for {
+		t.verifySig.Wait(0)
+		for {
+			t.mu.Lock()
+			if t.closed {
+				t.mu.Unlock()
+				return
+			}
+			q := t.verifyQ
+			t.verifyQ = nil
+			store := t.store
+			t.mu.Unlock()
+			if len(q) == 0 {
+				break
+			}
+			errs := make([]error, len(q))
+			for k, i := range q {
+				errs[k] = store.FinishPiece(i)
+			}
+			t.mu.Lock()
+			for k, i := range q {
+				t.pieceFinishedLocked(i, errs[k])
+			}
+			t.mu.Unlock()
+		}
+	}
+}
+
+// pieceFinishedLocked applies the outcome of FinishPiece for piece i:
+// announce it, or throw it away and blame its senders.
+func (t *Torrent) pieceFinishedLocked(i int, err error) {
 	contributors := t.contributors[i]
 	delete(t.contributors, i)
 	if t.closed {
-		return errClosed
+		return
 	}
 	if errors.Is(err, storage.ErrHashMismatch) {
 		t.stats.HashFailures++
 		t.picker.PieceFailed(i)
 		t.c.logf("peer: %s: piece %d failed its hash check (from %d peer(s))", t.name(), i, len(contributors))
-		var self error
 		for _, o := range t.conns {
 			if !slices.Contains(contributors, o.id) {
 				o.sess.Refill()
@@ -107,36 +138,36 @@ func (t *Torrent) pieceFinishedLocked(cn *conn, i int, err error) error {
 			// two bad pieces, is dropped and not let back.
 			if len(contributors) == 1 || o.strikes >= 2 {
 				t.banned[o.peerID] = true
-				perr := fmt.Errorf("peer: %s sent corrupt data for piece %d", o.addr, i)
-				if o == cn {
-					self = perr
-				} else {
-					o.failLocked(perr)
-				}
+				o.failLocked(fmt.Errorf("peer: %s sent corrupt data for piece %d", o.addr, i))
 			} else {
 				o.sess.Refill()
 				o.wake.Notify()
 			}
 		}
-		return self
+		return
 	}
 	if err != nil {
-		return fmt.Errorf("peer: finishing piece %d: %w", i, err)
+		// The storage failed (disk full, closed): the piece is lost, not
+		// corrupt; fetch it again and say why.
+		t.c.logf("peer: %s: storing piece %d: %v", t.name(), i, err)
+		t.picker.PieceFailed(i)
+		for _, o := range t.conns {
+			o.sess.Refill()
+			o.wake.Notify()
+		}
+		return
 	}
 	t.picker.PieceVerified(i)
 	t.stats.Have = t.picker.NumHave()
 	for _, o := range t.conns {
 		o.sess.OurHave(i)
-		if o != cn {
-			o.wake.Notify()
-		}
+		o.wake.Notify()
 	}
 	if t.picker.Done() {
 		t.c.logf("peer: %s: download complete", t.name())
 		t.announceSig.Notify()
 	}
 	t.notifyLocked()
-	return nil
 }
 
 func (t *Torrent) unchokedLocked() int {

@@ -69,6 +69,9 @@ type Torrent struct {
 
 	tickSig     env.Signal
 	announceSig env.Signal
+	// verifyQ lists pieces with all blocks in, for the verifier task.
+	verifyQ   []int
+	verifySig env.Signal
 }
 
 // AddTorrent adds a torrent whose metadata is known, with its storage.
@@ -121,6 +124,7 @@ func (c *Client) newTorrent(ih [20]byte, name string, trackers []string, open Op
 		banned:       map[[20]byte]bool{},
 		tickSig:      c.e.NewSignal(),
 		announceSig:  c.e.NewSignal(),
+		verifySig:    c.e.NewSignal(),
 	}
 	t.stats.ByKind = map[transport.Kind]Traffic{}
 	t.stats.ByPeer = map[[20]byte]Traffic{}
@@ -130,6 +134,7 @@ func (c *Client) newTorrent(ih [20]byte, name string, trackers []string, open Op
 
 func (c *Client) start(t *Torrent) {
 	c.e.Go(fmt.Sprintf("torrent %x", t.infoHash[:4]), t.tickLoop)
+	c.e.Go(fmt.Sprintf("verify %x", t.infoHash[:4]), t.verifyLoop)
 	if c.cfg.Announce != nil && len(t.trackers) > 0 {
 		c.e.Go(fmt.Sprintf("announce %x", t.infoHash[:4]), t.announceLoop)
 	}
@@ -282,6 +287,7 @@ func (t *Torrent) close() {
 	}
 	t.tickSig.Notify()
 	t.announceSig.Notify()
+	t.verifySig.Notify()
 	if t.c.cfg.Announce != nil && len(t.trackers) > 0 {
 		if _, err := t.announce("stopped"); err != nil {
 			t.c.logf("peer: %s: announce stopped: %v", t.name(), err)
