@@ -2,6 +2,8 @@ package storage
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"fmt"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -110,5 +112,42 @@ func TestMemoryStorage(t *testing.T) {
 	}
 	if _, err := NewMemory(tor, data[:10]); err == nil {
 		t.Error("short data accepted")
+	}
+}
+
+func TestFileStorageMultiFile(t *testing.T) {
+	// Three files, the middle one empty, pieces spanning file boundaries.
+	data := make([]byte, 40000)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	var pieces []byte
+	for off := 0; off < len(data); off += 16384 {
+		h := sha1.Sum(data[off:min(off+16384, len(data))])
+		pieces = append(pieces, h[:]...)
+	}
+	info := fmt.Sprintf("d5:filesld6:lengthi10000e4:pathl1:aeed6:lengthi0e4:pathl1:beed6:lengthi30000e4:pathl3:sub1:ceee4:name3:dir12:piece lengthi16384e6:pieces%d:%se", len(pieces), pieces)
+	tor, err := meta.Parse([]byte("d4:info" + info + "e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "dir")
+	s, err := OpenFile(tor, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range tor.NumPieces() {
+		off := i * 16384
+		s.WriteBlock(i, 0, data[off:off+tor.PieceSize(i)])
+		if err := s.FinishPiece(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	a, _ := os.ReadFile(filepath.Join(root, "a"))
+	b, err := os.ReadFile(filepath.Join(root, "b"))
+	c, _ := os.ReadFile(filepath.Join(root, "sub", "c"))
+	if err != nil || len(b) != 0 || !bytes.Equal(a, data[:10000]) || !bytes.Equal(c, data[10000:]) {
+		t.Fatalf("files: a %d bytes, b %d bytes (%v), c %d bytes", len(a), len(b), err, len(c))
 	}
 }
