@@ -3,8 +3,8 @@ package storage
 import (
 	"bytes"
 	"crypto/sha1"
-	"fmt"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
