@@ -46,7 +46,8 @@ func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h tr
 		}
 		errs = append(errs, fmt.Errorf("%v attempt: %w", kind, err))
 		if !negotiate.MayFallBack(plan, i, stage) {
-			if kind.IsTLS() {
+			// Say why the plan was cut short (a plan that ran out needs no reason).
+			if kind.IsTLS() && (i+1 < len(plan) || len(plan) == 1) {
 				errs = append(errs, noFallback(k, stage, sec.Level))
 			}
 			break
