@@ -51,15 +51,12 @@ func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
 		case `/\`:
 			return cp.conj(e.Args, s, md)
 		case `\/`:
+			// Like TLC, every true disjunct is a separate way to take the
+			// step, even when it assigns nothing: the duplicates it makes
+			// count as generated states.
 			alts := make([]*action, len(e.Args))
-			allGuards := true
 			for i, a := range e.Args {
 				alts[i] = cp.action(a, s, md)
-				allGuards = allGuards && alts[i].guard != nil
-			}
-			if allGuards {
-				g, _ := cp.expr(e, s, md)
-				return guardAction(g, e.Pos)
 			}
 			return &action{run: func(x *ctx, k func() bool) bool {
 				for _, a := range alts {
@@ -123,10 +120,8 @@ func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
 	case eExists:
 		ns := s.child()
 		it, _ := cp.iterator(e.Bounds, s, ns, md)
+		// Each witness is a separate way to take the step (as in TLC).
 		body := cp.action(e.Args[0], ns, md)
-		if body.guard != nil {
-			break
-		}
 		return &action{run: func(x *ctx, k func() bool) bool {
 			return it(x, func() bool { return body.run(x, k) })
 		}}

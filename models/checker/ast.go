@@ -37,6 +37,7 @@ const (
 type Expr struct {
 	Kind    exprKind
 	Pos     Pos
+	End     Pos // last character, for TLC-style "line L, col C to line L2, col C2"
 	Name    string
 	Str     string
 	Num     int64

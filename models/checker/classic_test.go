@@ -275,7 +275,7 @@ func TestDieHardViolation(t *testing.T) {
 		if len(v.Trace) != 7 || Format(v.Trace[6].State[1]) != "4" {
 			t.Fatalf("want a 7-state trace ending in big = 4:\n%s", out)
 		}
-		if !strings.Contains(out, "Error: Invariant NotSolved is violated.\nError: The behavior up to this point is:\nState 1: <Initial predicate>\n/\\ small = 0\n/\\ big = 0\n") {
+		if !strings.Contains(out, "Error: Invariant NotSolved is violated.\nError: The behavior up to this point is:\nState 1: <Initial predicate>\n/\\ small = 0\n/\\ big = 0\n\nState 2: <FillBigJug line 16, col 18 to line 17, col 34 of module DieHard>") {
 			t.Fatalf("trace not printed like TLC's:\n%s", out)
 		}
 		if first == "" {

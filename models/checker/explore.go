@@ -37,8 +37,9 @@ type Violation struct {
 	Trace []TraceStep
 	// For a temporal violation: the trace ends in a cycle back to
 	// Trace[LoopTo], or, when Stutter is set, stutters forever.
-	LoopTo  int
-	Stutter bool
+	LoopTo    int
+	LoopLabel string // the action from the last state back to Trace[LoopTo]
+	Stutter   bool
 }
 
 // TraceStep is one state of a counterexample and the action that led to it.
@@ -238,6 +239,9 @@ func (ex *explorer) run() {
 	}
 	const batch = 2048
 	results := make([]stateResult, batch)
+	// TLC's depth is the BFS level of the deepest state found so far
+	// (initial states are level 1), also when it stops at a violation.
+	level := 1
 	for len(frontier) > 0 {
 		var nextFront [][]Value
 		var nextIdx []int32
@@ -266,6 +270,7 @@ func (ex *explorer) run() {
 						continue
 					}
 					res.Distinct++
+					res.Depth = max(res.Depth, level+1)
 					idx := ex.record(s.fp, pidx, s.state)
 					if ex.graph {
 						ex.edges[pidx] = append(ex.edges[pidx], idx)
@@ -284,9 +289,7 @@ func (ex *explorer) run() {
 			}
 		}
 		frontier, frontIdx = nextFront, nextIdx
-		if len(frontier) > 0 {
-			res.Depth++
-		}
+		level++
 	}
 }
 
@@ -389,6 +392,7 @@ func (md *Model) replay(chain []uint64) []TraceStep {
 		for _, sa := range md.subActions {
 			x.cur = cur
 			clear(x.nxt)
+			setSlots(x, sa.binds)
 			_ = evalGuard(func() {
 				sa.act.run(x, func() bool {
 					if md.fingerprint(x, x.nxt) == fp {

@@ -47,6 +47,7 @@ type token struct {
 	kind tokKind
 	text string
 	pos  Pos
+	end  Pos // last character of the token
 }
 
 // keywords cannot be used as identifiers.
@@ -97,7 +98,13 @@ func lex(file, src string) ([]token, error) {
 			i++
 		}
 	}
+	patched := 0
 	for i < len(src) {
+		if len(toks) > patched {
+			// the previous token ended just before the current position
+			toks[len(toks)-1].end = Pos{file, line, col - 1}
+			patched = len(toks)
+		}
 		c := src[i]
 		p := Pos{file, line, col}
 		switch {
@@ -135,13 +142,13 @@ func lex(file, src string) ([]token, error) {
 			for i < len(src) && src[i] == '-' {
 				adv(1)
 			}
-			toks = append(toks, token{tSep, "----", p})
+			toks = append(toks, token{kind: tSep, text: "----", pos: p})
 			continue
 		case c == '=' && strings.HasPrefix(src[i:], "===="):
 			for i < len(src) && src[i] == '=' {
 				adv(1)
 			}
-			toks = append(toks, token{tEnd, "====", p})
+			toks = append(toks, token{kind: tEnd, text: "====", pos: p})
 			continue
 		case c == '"':
 			var sb strings.Builder
@@ -173,7 +180,7 @@ func lex(file, src string) ([]token, error) {
 				sb.WriteByte(src[i])
 				adv(1)
 			}
-			toks = append(toks, token{tStr, sb.String(), p})
+			toks = append(toks, token{kind: tStr, text: sb.String(), pos: p})
 			continue
 		case isDigit(c):
 			j := i
@@ -185,16 +192,16 @@ func lex(file, src string) ([]token, error) {
 				for j < len(src) && isIdentChar(src[j]) {
 					j++
 				}
-				toks = append(toks, token{tIdent, src[i:j], p})
+				toks = append(toks, token{kind: tIdent, text: src[i:j], pos: p})
 				adv(j - i)
 				continue
 			}
-			toks = append(toks, token{tNum, src[i:j], p})
+			toks = append(toks, token{kind: tNum, text: src[i:j], pos: p})
 			adv(j - i)
 			continue
 		case c == '_' && len(toks) > 0 && (toks[len(toks)-1].text == "]" || toks[len(toks)-1].text == ">>") && toks[len(toks)-1].kind == tOp:
 			// "]_" and ">>_" start the subscript of [A]_v and <<A>>_v.
-			toks = append(toks, token{tOp, "_", p})
+			toks = append(toks, token{kind: tOp, text: "_", pos: p})
 			adv(1)
 			continue
 		case isIdentChar(c):
@@ -204,11 +211,11 @@ func lex(file, src string) ([]token, error) {
 			}
 			w := src[i:j]
 			if strings.HasPrefix(w, "WF_") || strings.HasPrefix(w, "SF_") {
-				toks = append(toks, token{tIdent, w[:3], p})
+				toks = append(toks, token{kind: tIdent, text: w[:3], pos: p})
 				adv(3)
 				continue
 			}
-			toks = append(toks, token{tIdent, w, p})
+			toks = append(toks, token{kind: tIdent, text: w, pos: p})
 			adv(j - i)
 			continue
 		case c == '\\' && i+1 < len(src) && isLetter(src[i+1]):
@@ -221,14 +228,14 @@ func lex(file, src string) ([]token, error) {
 			if !ok {
 				return nil, errAt(p, "unknown operator %s", w)
 			}
-			toks = append(toks, token{tOp, op, p})
+			toks = append(toks, token{kind: tOp, text: op, pos: p})
 			adv(j - i)
 			continue
 		}
 		matched := false
 		for _, op := range symOps {
 			if strings.HasPrefix(src[i:], op) {
-				toks = append(toks, token{tOp, op, p})
+				toks = append(toks, token{kind: tOp, text: op, pos: p})
 				adv(len(op))
 				matched = true
 				break
@@ -236,14 +243,17 @@ func lex(file, src string) ([]token, error) {
 		}
 		if !matched {
 			if c == '\\' {
-				toks = append(toks, token{tOp, `\`, p})
+				toks = append(toks, token{kind: tOp, text: `\`, pos: p})
 				adv(1)
 				continue
 			}
 			return nil, errAt(p, "unexpected character %q", rune(c))
 		}
 	}
-	toks = append(toks, token{tEOF, "", Pos{file, line, col}})
+	if len(toks) > patched {
+		toks[len(toks)-1].end = Pos{file, line, col - 1}
+	}
+	toks = append(toks, token{kind: tEOF, pos: Pos{file, line, col}})
 	return toks, nil
 }
 

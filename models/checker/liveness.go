@@ -484,6 +484,9 @@ func (ex *explorer) lasso(name string, prefix, cyc []int32) *Violation {
 		}
 		v.Trace = append(v.Trace, TraceStep{Label: label, State: ex.states[s]})
 	}
+	if !v.Stutter {
+		v.LoopLabel = ex.md.labelStep(ex.states[seq[len(seq)-1]], ex.states[seq[v.LoopTo]])
+	}
 	return v
 }
 
@@ -494,6 +497,7 @@ func (md *Model) labelStep(from, to []Value) string {
 	for _, sa := range md.subActions {
 		x.cur = from
 		clear(x.nxt)
+		setSlots(x, sa.binds)
 		found := false
 		_ = evalGuard(func() {
 			sa.act.run(x, func() bool {

@@ -42,6 +42,7 @@ type namedPred struct {
 // subAction is one top-level disjunct of Next, named as TLC names it in traces.
 type subAction struct {
 	label string
+	binds []slotVal // values of the \E-bound names and parameters it sits under
 	act   *action
 }
 
@@ -357,37 +358,114 @@ func (md *Model) compileSpec() error {
 	return nil
 }
 
-// splitNext names the top-level disjuncts of Next for trace output.
+// splitNext splits Next into the sub-actions TLC reports in traces: it goes
+// through disjunctions, \E over constant sets and applications of
+// definitions, and labels each piece "Op(args) line L, col C to line L2,
+// col C2 of module M" after the innermost definition it came from.
 func (md *Model) splitNext(e *Expr, sc *scope) []subAction {
 	var out []subAction
-	var walk func(e *Expr, label string)
-	walk = func(e *Expr, label string) {
-		switch {
-		case e.Kind == eOp && e.Name == `\/`:
-			for _, a := range e.Args {
-				walk(a, "")
-			}
+	constVal := func(f evalFn, binds []slotVal) (v Value, ok bool) {
+		err := evalGuard(func() {
+			x := md.newCtx()
+			setSlots(x, binds)
+			v = f(x)
+		})
+		return v, err == nil
+	}
+	var walk func(e *Expr, sc *scope, binds []slotVal, label string, span *Expr, depth int)
+	walk = func(e *Expr, sc *scope, binds []slotVal, label string, span *Expr, depth int) {
+		leaf := func() {
+			l := fmt.Sprintf("%s line %d, col %d to line %d, col %d of module %s", label,
+				span.Pos.Line, span.Pos.Col, span.End.Line, span.End.Col, md.Mod.Name)
+			out = append(out, subAction{label: l, binds: binds, act: md.cp.action(e, sc, mNormal)})
+		}
+		if depth > 32 {
+			leaf()
 			return
-		case e.Kind == eName && len(e.Args) == 0 && e.Other == nil:
-			if d := md.root.defs[e.Name]; d != nil && len(d.def.Params) == 0 && d.def.Body != nil && d.inst == nil {
-				walk(d.def.Body, e.Name)
+		}
+		switch e.Kind {
+		case eOp:
+			if e.Name == `\/` {
+				for _, a := range e.Args {
+					walk(a, sc, binds, label, span, depth+1)
+				}
 				return
 			}
-		}
-		if label == "" {
-			if e.Kind == eName {
-				label = e.Name
-			} else if e.Kind == eExists && e.Args[0].Kind == eName {
-				label = e.Args[0].Name
-			} else {
-				label = "Action"
+		case eExists:
+			if len(e.Bounds) != 1 || e.Bounds[0].Tuple || len(e.Bounds[0].Names) != 1 {
+				break
 			}
+			set, dyn := md.cp.expr(e.Bounds[0].Set, sc, mNormal)
+			if dyn {
+				break
+			}
+			sv, ok := constVal(set, binds)
+			if !ok || !isSet(sv) {
+				break
+			}
+			el, ok := tryElems(sv)
+			if !ok {
+				break
+			}
+			ns := sc.child()
+			slot := ns.bind(e.Bounds[0].Names[0])
+			for _, v := range el {
+				nb := append(append([]slotVal(nil), binds...), slotVal{slot, v})
+				walk(e.Args[0], ns, nb, label, span, depth+1)
+			}
+			return
+		case eName:
+			if e.Other != nil {
+				break
+			}
+			if _, local := sc.lookup(e.Name); local {
+				break
+			}
+			name := e.Name
+			if a, ok := md.constAlias[name]; ok {
+				name = a
+			}
+			d := sc.env.lookupDef(name)
+			if d == nil || d.inst != nil || d.def.Body == nil || len(d.def.FnBounds) > 0 || len(e.Args) != len(d.def.Params) {
+				break
+			}
+			ns := &scope{names: map[string]binding{}, fr: md.rootFr, env: d.env}
+			nb := append([]slotVal(nil), binds...)
+			var args []string
+			ok := true
+			for i, p := range d.def.Params {
+				if p.Arity > 0 {
+					ok = false
+					break
+				}
+				f, _ := md.cp.expr(e.Args[i], sc, mNormal)
+				v, good := constVal(f, binds)
+				if !good {
+					ok = false
+					break
+				}
+				nb = append(nb, slotVal{ns.bind(p.Name), v})
+				args = append(args, Format(v))
+			}
+			if !ok {
+				break
+			}
+			lbl := d.def.Name
+			if len(args) > 0 {
+				lbl += "(" + strings.Join(args, ", ") + ")"
+			}
+			walk(d.def.Body, ns, nb, lbl, d.def.Body, depth+1)
+			return
 		}
-		l := fmt.Sprintf("%s line %d, col %d of module %s", label, e.Pos.Line, e.Pos.Col, md.Mod.Name)
-		out = append(out, subAction{label: l, act: md.cp.action(e, sc, mNormal)})
+		leaf()
 	}
-	walk(e, "")
+	walk(e, sc, nil, "Next", e, 0)
 	return out
+}
+
+func tryElems(v Value) (el []Value, ok bool) {
+	err := evalGuard(func() { el = mustEnum(v).elems })
+	return el, err == nil
 }
 
 // VarNames returns the variables in declaration order.

@@ -134,6 +134,11 @@ func (p *parser) parseExpr(minPrec int) *Expr {
 	}
 	defer func() { p.depth-- }()
 	left := p.parsePrefix()
+	defer func() {
+		if left != nil && left.End.Line == 0 && p.i > 0 {
+			left.End = p.toks[p.i-1].end
+		}
+	}()
 	for {
 		t := p.peek()
 		if t.kind != tOp {

@@ -17,9 +17,9 @@ func (md *Model) WriteReport(w io.Writer, r *Result) {
 			fmt.Fprintln(w, "Error: Deadlock reached.")
 			fmt.Fprintln(w, "Error: The behavior up to this point is:")
 		case "property":
-			fmt.Fprintf(w, "Error: Temporal properties were violated.\n")
-			fmt.Fprintf(w, "Error: Property %s is violated.\n", v.Name)
+			fmt.Fprintf(w, "Error: Temporal property %s was violated.\n\n", v.Name)
 			fmt.Fprintln(w, "Error: The following behavior constitutes a counter-example:")
+			fmt.Fprintln(w)
 		case "error":
 			fmt.Fprintf(w, "Error: %v\n", v.Err)
 			if len(v.Trace) > 0 {
@@ -31,18 +31,22 @@ func (md *Model) WriteReport(w io.Writer, r *Result) {
 		fmt.Fprintln(w, "Model checking completed. No error has been found.")
 	}
 	fmt.Fprintf(w, "%d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, r.Left)
-	if r.Violation == nil || r.Violation.Kind == "property" {
-		fmt.Fprintf(w, "The depth of the complete state graph search is %d.\n", r.Depth)
-	}
+	fmt.Fprintf(w, "The depth of the complete state graph search is %d.\n", r.Depth)
 }
 
 // WriteTrace prints a counterexample as TLC does: numbered states with the
 // action that produced each, one "/\ var = value" line per variable.
 func (md *Model) WriteTrace(w io.Writer, v *Violation) {
+	// Variables are listed in declaration order (TLC uses an internal
+	// order of its own; the set of lines is the same).
+	order := make([]int, len(md.Vars))
+	for i := range order {
+		order[i] = i
+	}
 	for i, st := range v.Trace {
 		fmt.Fprintf(w, "State %d: <%s>\n", i+1, st.Label)
-		for j, name := range md.Vars {
-			fmt.Fprintf(w, "/\\ %s = %s\n", name, Format(st.State[j]))
+		for _, j := range order {
+			fmt.Fprintf(w, "/\\ %s = %s\n", md.Vars[j], Format(st.State[j]))
 		}
 		fmt.Fprintln(w)
 	}
@@ -50,7 +54,7 @@ func (md *Model) WriteTrace(w io.Writer, v *Violation) {
 		if v.Stutter {
 			fmt.Fprintf(w, "State %d: Stuttering\n", len(v.Trace)+1)
 		} else {
-			fmt.Fprintf(w, "State %d: Back to state %d.\n", len(v.Trace)+1, v.LoopTo+1)
+			fmt.Fprintf(w, "Back to state %d: <%s>\n", v.LoopTo+1, v.LoopLabel)
 		}
 	}
 }
