@@ -368,17 +368,21 @@ func (cn *conn) fail(err error) {
 	}
 	cn.closed, cn.err = true, err
 	cn.mu.Unlock()
-	cn.tc.Close()
+	// A deadline in the past unblocks the reader and a writer at once;
+	// Close, which for TLS may wait to send close_notify, is left to the
+	// driver, which holds no lock then (see finish).
+	cn.tc.SetDeadline(cn.t.c.e.Now().Add(-time.Second))
 	cn.wake.Notify()
 	cn.space.Notify()
 }
 
-// failLocked is fail for callers holding t.mu (fail takes only cn.mu and
-// closes the socket, which does not block on the peer).
+// failLocked is fail for callers holding t.mu: fail takes only cn.mu and
+// sets a deadline, neither of which blocks.
 func (cn *conn) failLocked(err error) { cn.fail(err) }
 
 // finish removes a closed connection from its torrent.
 func (cn *conn) finish(err error) {
+	cn.tc.Close()
 	t := cn.t
 	t.mu.Lock()
 	cn.sess.Close()

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/bttls/bttls/protocol/wire"
@@ -53,10 +54,18 @@ func (t *Torrent) sendPEXLocked(now time.Time) {
 			}
 		}
 		for ap := range cn.pexSent {
-			if !current[ap] && len(p.Dropped) < maxPEXAdded {
+			if !current[ap] {
 				p.Dropped = append(p.Dropped, ap)
-				delete(cn.pexSent, ap)
 			}
+		}
+		// Sorted, so the message does not depend on map order (the
+		// simulator's runs must be byte-identical).
+		slices.SortFunc(p.Dropped, func(a, b netip.AddrPort) int { return a.Compare(b) })
+		if len(p.Dropped) > maxPEXAdded {
+			p.Dropped = p.Dropped[:maxPEXAdded]
+		}
+		for _, ap := range p.Dropped {
+			delete(cn.pexSent, ap)
 		}
 		cn.nextPEX = now.Add(t.c.cfg.PEXInterval)
 		if len(p.Added) == 0 && len(p.Dropped) == 0 {
