@@ -31,6 +31,7 @@ for study in "${studies[@]}"; do
   [[ -f $study ]] || { echo "make-results: no study $study" >&2; exit 2; }
   name=$(basename "$study" .toml)
   t0=$(date +%s)
+  echo "make-results: $name ..."
   rm -rf "results/$name.tmp"
   "$btsim" sweep "$study" --jobs "$jobs" --out "results/$name.tmp"
   # Replace the old results only once the new ones are complete.

@@ -195,3 +195,102 @@ func TestSlurmScripts(t *testing.T) {
 		t.Errorf("merge drew no plot: %v", err)
 	}
 }
+
+// TestKubernetesIndexedJobArgs runs the container arguments of
+// deploy/kubernetes/sweep-job.yaml and merge-job.yaml, as the Indexed Job's
+// pods would (JOB_COMPLETION_INDEX = 0..N-1, placeholders filled in as
+// run.sh fills them), with this binary as the image's btsim, and checks the
+// merge equals one machine's sweep.
+func TestKubernetesIndexedJobArgs(t *testing.T) {
+	dir := t.TempDir()
+	study := filepath.Join(dir, "toy.toml")
+	os.WriteFile(study, []byte(toyStudy), 0o644)
+	t.Setenv("BTSIM_MAIN", "1")
+	saved := runCommand
+	runCommand = []string{"toy-run"}
+	defer func() { runCommand = saved }()
+
+	const n = 3
+	fill := func(s string, index int) string {
+		r := strings.NewReplacer("${NAME}", "toy", "${SHARDS}", fmt.Sprint(n), "/scenarios/${STUDY}", study,
+			"$(JOB_COMPLETION_INDEX)", fmt.Sprint(index), "/results/", dir+"/results/")
+		return r.Replace(s)
+	}
+	sweepArgs := yamlArgs(t, "../../deploy/kubernetes/sweep-job.yaml")
+	if len(sweepArgs) == 0 || sweepArgs[0] != "sweep" {
+		t.Fatalf("sweep-job.yaml args %q: want a btsim sweep command", sweepArgs)
+	}
+	var shardDirs []string
+	for i := range n {
+		var args []string
+		for _, a := range sweepArgs[1:] {
+			args = append(args, fill(a, i))
+		}
+		if code := runSweep(args); code != 0 {
+			t.Fatalf("pod %d: btsim %q: exit %d", i, args, code)
+		}
+		shardDirs = append(shardDirs, fmt.Sprintf("%s/results/toy/shard-%d", dir, i))
+	}
+	// merge-job.yaml lists the shard directories in one flow sequence.
+	mergeArgs := yamlArgs(t, "../../deploy/kubernetes/merge-job.yaml")
+	var args []string
+	for _, a := range mergeArgs[1:] {
+		if a == "${SHARD_DIRS}" {
+			args = append(args, shardDirs...)
+			continue
+		}
+		args = append(args, fill(a, 0))
+	}
+	if mergeArgs[0] != "merge" {
+		t.Fatalf("merge-job.yaml args %q", mergeArgs)
+	}
+	if code := runMerge(args); code != 0 {
+		t.Fatalf("merge %q: exit %d", args, code)
+	}
+	whole := filepath.Join(dir, "whole")
+	if code := runSweep([]string{study, "--out", whole}); code != 0 {
+		t.Fatal("whole sweep failed")
+	}
+	for _, f := range []string{"runs.csv", "summary.csv"} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(dir, "results/toy/merged", f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: the Indexed Job's merged output differs from one machine's", f)
+		}
+	}
+}
+
+// yamlArgs extracts a container's args from the manifests in deploy/: a
+// block list ("- x" lines under "args:") or a flow list (args: [a, b]).
+func yamlArgs(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		trimmed := strings.TrimSpace(l)
+		if !strings.HasPrefix(trimmed, "args:") {
+			continue
+		}
+		if rest := strings.TrimSpace(strings.TrimPrefix(trimmed, "args:")); rest != "" {
+			var out []string
+			for _, a := range strings.Split(strings.Trim(rest, "[]"), ",") {
+				out = append(out, strings.Trim(strings.TrimSpace(a), `"`))
+			}
+			return out
+		}
+		var out []string
+		for _, m := range lines[i+1:] {
+			m = strings.TrimSpace(m)
+			if !strings.HasPrefix(m, "- ") {
+				break
+			}
+			out = append(out, strings.Trim(strings.TrimPrefix(m, "- "), `"`))
+		}
+		return out
+	}
+	t.Fatalf("%s: no args", path)
+	return nil
+}
