@@ -21,9 +21,12 @@ const (
 	// maxInbox bounds decoded-but-unprocessed bytes per connection; the
 	// reader stops reading (and TCP pushes back) beyond it.
 	maxInbox = 256 << 10
-	// uploadChunk is how many piece messages go out per write.
-	uploadChunk = 16
-	readBufSize = 16 << 10
+	// uploadChunk is how many piece messages go out per write: 64 KiB
+	// writes keep syscalls few without a large buffer per connection.
+	uploadChunk = 4
+	readBufSize = 4 << 10
+	// maxKeptWriteBuf bounds the write buffer a driver keeps between rounds.
+	maxKeptWriteBuf = (uploadChunk + 1) * (16<<10 + 13)
 )
 
 // conn is one peer connection after the handshakes.
@@ -220,6 +223,9 @@ func (cn *conn) run() {
 		}
 		if err == nil {
 			wbuf, err = cn.write(wbuf[:0], r)
+		}
+		if cap(wbuf) > maxKeptWriteBuf {
+			wbuf = nil // an idle connection should not pin a large buffer
 		}
 		if err != nil {
 			cn.fail(err)
