@@ -7,6 +7,7 @@ package plot
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Series is one configuration's curve: means and CI half-widths at x.
@@ -49,24 +53,50 @@ const (
 	height = 10 * vg.Centimeter
 )
 
-// Save writes base+".png" and base+".svg".
+// Save writes base+".png" and base+".svg": the plot, and under it the
+// legend (beside the data it would hide bars and error bars).
 func (f *Figure) Save(base string) error {
 	if len(f.Series) == 0 {
 		return fmt.Errorf("plot: %s: no data to plot", filepath.Base(base))
 	}
-	p, err := f.build()
+	p, legend, err := f.build()
 	if err != nil {
 		return fmt.Errorf("plot: %s: %w", filepath.Base(base), err)
 	}
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	for _, ext := range []string{".png", ".svg"} {
-		if err := p.Save(width, height, base+ext); err != nil {
-			return fmt.Errorf("plot: %s%s: %w", base, ext, err)
+	legendH := vg.Length(len(f.Series))*vg.Points(11) + vg.Points(8)
+	h := height + legendH
+	for _, c := range []interface {
+		vg.CanvasWriterTo
+	}{vgimg.PngCanvas{Canvas: vgimg.New(width, h)}, vgsvg.New(width, h)} {
+		dc := draw.New(c)
+		dc.SetColor(color.White) // under the legend too, not only the plot
+		dc.Fill(dc.Rectangle.Path())
+		p.Draw(draw.Crop(dc, 0, 0, legendH, 0))
+		legend.Draw(draw.Crop(dc, vg.Points(40), 0, 0, -height))
+		ext := ".svg"
+		if _, ok := c.(vgimg.PngCanvas); ok {
+			ext = ".png"
+		}
+		if err := writeTo(base+ext, c); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func writeTo(path string, c io.WriterTo) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if _, err := c.WriteTo(out); err != nil {
+		out.Close()
+		return fmt.Errorf("plot: %s: %w", path, err)
+	}
+	return out.Close()
 }
 
 // points is a series' points with NaN means left out (nothing measured).
@@ -99,14 +129,15 @@ type errorXYs struct {
 	plotter.YErrors
 }
 
-func (f *Figure) build() (*plot.Plot, error) {
+func (f *Figure) build() (*plot.Plot, plot.Legend, error) {
 	p := plot.New()
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	legend.TextStyle.Font.Size = vg.Points(9)
 	p.Title.Text = f.Title
 	p.X.Label.Text = f.XLabel
 	p.Y.Label.Text = f.YLabel
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-	p.Legend.Left = false
 	n := len(f.Series)
 	for i, s := range f.Series {
 		// Grouped bars (or points on a nominal axis) are offset so that
@@ -117,7 +148,7 @@ func (f *Figure) build() (*plot.Plot, error) {
 		}
 		pts, err := s.points(offset)
 		if err != nil {
-			return nil, err
+			return nil, legend, err
 		}
 		if len(pts.xy) == 0 {
 			continue // nothing measured in this series: its legend says so
@@ -130,20 +161,20 @@ func (f *Figure) build() (*plot.Plot, error) {
 			for j, pt := range pts.xy {
 				bar, err := plotter.NewBarChart(plotter.Values{pt.Y}, w)
 				if err != nil {
-					return nil, err
+					return nil, legend, err
 				}
 				bar.Color = c
 				bar.LineStyle.Width = 0
 				bar.XMin = pt.X
 				p.Add(bar)
 				if j == 0 {
-					p.Legend.Add(s.Label, bar)
+					legend.Add(s.Label, bar)
 				}
 			}
 		} else {
 			line, marks, err := plotter.NewLinePoints(pts.xy)
 			if err != nil {
-				return nil, err
+				return nil, legend, err
 			}
 			line.Color = c
 			line.Width = vg.Points(1.5)
@@ -151,11 +182,11 @@ func (f *Figure) build() (*plot.Plot, error) {
 			marks.Color = c
 			marks.Shape = plotutil.Shape(i)
 			p.Add(line, marks)
-			p.Legend.Add(s.Label, line, marks)
+			legend.Add(s.Label, line, marks)
 		}
 		eb, err := plotter.NewYErrorBars(errorXYs{pts.xy, pts.errs})
 		if err != nil {
-			return nil, err
+			return nil, legend, err
 		}
 		eb.Color = darker(c)
 		eb.LineStyle.Width = vg.Points(1)
@@ -171,9 +202,7 @@ func (f *Figure) build() (*plot.Plot, error) {
 	if !math.IsNaN(f.YMax) {
 		p.Y.Max = f.YMax
 	}
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	p.Legend.Padding = vg.Points(2)
-	return p, nil
+	return p, legend, nil
 }
 
 func darker(c color.Color) color.Color {
