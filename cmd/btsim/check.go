@@ -177,7 +177,8 @@ func runTLC(spec, cfg string, workers int) int {
 		return 2
 	}
 	defer os.RemoveAll(meta)
-	cmd := exec.Command(java, "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
+	// -noGenerateSpecTE: do not write trace-exploration specs next to ours.
+	cmd := exec.Command(java, "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC", "-noGenerateSpecTE",
 		"-workers", fmt.Sprint(workers), "-metadir", meta, "-config", absCfg, filepath.Base(spec))
 	cmd.Dir = filepath.Dir(spec)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -42,3 +42,20 @@ func TestCheckExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEngineTLC runs --engine=tlc when TLA2TOOLS_JAR names a
+// tla2tools.jar; TLC is not packaged for CI, so it is skipped otherwise.
+func TestCheckEngineTLC(t *testing.T) {
+	if os.Getenv("TLA2TOOLS_JAR") == "" {
+		t.Skip("TLA2TOOLS_JAR not set")
+	}
+	saved := os.Stdout
+	os.Stdout, _ = os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	defer func() { os.Stdout = saved }()
+	if got := runCheck([]string{"--engine=tlc", "--workers", "1", "../../models/tla/Negotiation.tla"}); got != 0 {
+		t.Errorf("TLC on Negotiation.cfg: exit %d, want 0", got)
+	}
+	if got := runCheck([]string{"--engine=tlc", "--config", "../../models/tla/NegotiationBad.cfg", "../../models/tla/Negotiation.tla"}); got != 1 {
+		t.Errorf("TLC on NegotiationBad.cfg: exit %d, want 1", got)
+	}
+}
