@@ -12,10 +12,16 @@ import (
 type LibtorrentOptions struct {
 	Torrent string // .torrent path
 	Dir     string // save path: holds the file to seed, or receives it
-	Port    int    // listen port on 127.0.0.1 (0 picks one)
-	Peers   []string
+	// Host is the loopback address it listens on and dials from (default
+	// 127.0.0.1); another 127.x address gives it an IP of its own, for
+	// clients that allow one connection per IP (rtorrent).
+	Host  string
+	Port  int // listen port (0 picks one)
+	Peers []string
 	// Enc is libtorrent's MSE policy: "enabled" (its default), "forced" or "disabled".
 	Enc string
+	// UploadLimit caps upload in bytes per second (0: none).
+	UploadLimit int
 }
 
 // StartLibtorrent runs interop/lt_client.py under /usr/bin/python3.
@@ -26,11 +32,14 @@ func StartLibtorrent(t testing.TB, o LibtorrentOptions) (*Proc, int) {
 	if o.Port == 0 {
 		o.Port = FreePort(t)
 	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
 	if o.Enc == "" {
 		o.Enc = "enabled"
 	}
 	args := []string{script("lt_client.py"), "--torrent", o.Torrent, "--save", o.Dir,
-		"--port", fmt.Sprint(o.Port), "--enc", o.Enc}
+		"--host", o.Host, "--port", fmt.Sprint(o.Port), "--enc", o.Enc, "--upload-limit", fmt.Sprint(o.UploadLimit)}
 	for _, p := range o.Peers {
 		args = append(args, "--peer", p)
 	}

@@ -28,14 +28,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--torrent", required=True, help=".torrent file")
     ap.add_argument("--save", required=True, help="directory holding (or receiving) the data")
-    ap.add_argument("--port", type=int, required=True, help="TCP port to listen on at 127.0.0.1")
+    ap.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (and dial from)")
+    ap.add_argument("--port", type=int, required=True, help="TCP port to listen on")
     ap.add_argument("--peer", action="append", default=[], help="HOST:PORT to connect to (repeatable)")
     ap.add_argument("--enc", choices=sorted(ENC), default="enabled",
                     help="MSE policy for both directions (libtorrent's default is enabled)")
+    ap.add_argument("--upload-limit", type=int, default=0, help="upload cap in bytes/s (0: none)")
     args = ap.parse_args()
 
     settings = {
-        "listen_interfaces": "127.0.0.1:%d" % args.port,
+        "listen_interfaces": "%s:%d" % (args.host, args.port),
+        "outgoing_interfaces": args.host,
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
@@ -43,6 +46,7 @@ def main():
         "enable_outgoing_utp": False,
         "enable_incoming_utp": False,
         "allow_multiple_connections_per_ip": True,
+        "upload_rate_limit": args.upload_limit,
         "out_enc_policy": int(ENC[args.enc]),
         "in_enc_policy": int(ENC[args.enc]),
         "alert_mask": int(lt.alert.category_t.error_notification
@@ -52,6 +56,14 @@ def main():
                           | lt.alert.category_t.peer_notification),
     }
     ses = lt.session(settings)
+    if args.upload_limit:
+        # libtorrent exempts local-network peers from rate limits (its
+        # "local" peer class); on loopback every peer is local, so put
+        # every address in the global class, which the limit applies to.
+        f = lt.ip_filter()
+        f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+        f.add_rule("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 << lt.session.global_peer_class_id)
+        ses.set_peer_class_filter(f)
     info = lt.torrent_info(args.torrent)
     h = ses.add_torrent({"ti": info, "save_path": args.save})
 
