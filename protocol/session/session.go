@@ -31,9 +31,15 @@ type Config struct {
 	// LocalExt is the extension handshake we send (our "m" ids, "v", "p",
 	// "metadata_size").
 	LocalExt wire.ExtHandshake
-	// MaxRequests bounds our outstanding requests to the peer (default 32
-	// blocks of 16 KiB = 512 KiB in flight, enough for ~40 MB/s at 10 ms RTT).
+	// MaxRequests is the least number of requests we keep outstanding to
+	// the peer (default 32 blocks of 16 KiB = 512 KiB in flight).
 	MaxRequests int
+	// MaxRequestsCeil bounds the pipeline when it grows with the peer's
+	// rate: it holds QueueTime worth of blocks at the measured rate,
+	// between MaxRequests and this (default 250, the reqq we announce).
+	MaxRequestsCeil int
+	// QueueTime is how much transfer time the pipeline covers (default 1 s).
+	QueueTime time.Duration
 	// MaxPeerRequests bounds the peer's queued requests to us (default 256).
 	MaxPeerRequests int
 	// RequestTimeout: with requests outstanding and no block for this long,
@@ -48,6 +54,12 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.MaxRequests <= 0 {
 		c.MaxRequests = 32
+	}
+	if c.MaxRequestsCeil < c.MaxRequests {
+		c.MaxRequestsCeil = max(c.MaxRequests, 250)
+	}
+	if c.QueueTime <= 0 {
+		c.QueueTime = time.Second
 	}
 	if c.MaxPeerRequests <= 0 {
 		c.MaxPeerRequests = 256
@@ -123,13 +135,20 @@ type Session struct {
 	now, lastRecv, lastSent, lastBlock time.Time
 
 	downloaded, uploaded, wasted int64
+
+	// The download rate from the peer, measured over each Tick second, sets
+	// the pipeline depth.
+	rateSince time.Time
+	rateBytes int64
+	depth     int
 }
 
 // New returns a session whose handshakes just completed at now. p may be
 // nil when the torrent's metadata is not yet known (a magnet link).
 func New(cfg Config, p *picker.Picker, now time.Time) *Session {
 	cfg.defaults()
-	s := &Session{cfg: cfg, picker: p, amChoking: true, peerChoking: true, now: now, lastRecv: now, lastSent: now, lastBlock: now}
+	s := &Session{cfg: cfg, picker: p, amChoking: true, peerChoking: true, now: now, lastRecv: now, lastSent: now, lastBlock: now,
+		rateSince: now, depth: cfg.MaxRequests}
 	if p != nil {
 		s.peerHas = bitfield.New(p.NumPieces())
 	}
@@ -381,7 +400,7 @@ func (s *Session) fill() {
 	if s.picker == nil || s.peerChoking || !s.amInterested {
 		return
 	}
-	max := s.cfg.MaxRequests
+	max := s.depth
 	if s.peerExt != nil && s.peerExt.Reqq > 0 {
 		max = min(max, s.peerExt.Reqq)
 	}
@@ -426,6 +445,12 @@ func (s *Session) Tick(now time.Time) error {
 	if len(s.outstanding) > 0 && now.Sub(s.lastBlock) > s.cfg.RequestTimeout {
 		s.snubbed = true
 		s.dropOutstanding(true)
+	}
+	if el := now.Sub(s.rateSince); el >= time.Second {
+		rate := float64(s.downloaded-s.rateBytes) / el.Seconds()
+		s.rateSince, s.rateBytes = now, s.downloaded
+		want := int(rate * s.cfg.QueueTime.Seconds() / picker.BlockSize)
+		s.depth = min(max(want, s.cfg.MaxRequests), s.cfg.MaxRequestsCeil)
 	}
 	if now.Sub(s.lastSent) > s.cfg.KeepAlive && len(s.ready.Messages) == 0 {
 		s.send(wire.Message{KeepAlive: true})

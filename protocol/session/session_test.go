@@ -248,3 +248,25 @@ func TestPipelineBoundedByReqq(t *testing.T) {
 		t.Fatalf("%d requests outstanding, want the peer's reqq of 3", n)
 	}
 }
+
+func TestPipelineGrowsWithRate(t *testing.T) {
+	content := make([]byte, 64*pieceLen)
+	sd := newSide(t, content, false, Config{MaxRequests: 8})
+	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(64).Wire()}, t0)
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	if n := len(sd.s.Outstanding()); n != 8 {
+		t.Fatalf("%d outstanding, want the floor of 8", n)
+	}
+	// 40 blocks answered within the first second: 640 KiB/s, so a one
+	// second queue wants 40 blocks.
+	now := t0
+	for i := range 40 {
+		b := sd.s.Outstanding()[0]
+		now = t0.Add(time.Duration(i) * 20 * time.Millisecond)
+		sd.s.Step(wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: make([]byte, b.Length)}, now)
+	}
+	sd.s.Tick(t0.Add(time.Second))
+	if n := len(sd.s.Outstanding()); n != 40 {
+		t.Fatalf("%d outstanding after a second at 40 blocks/s, want 40", n)
+	}
+}
