@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -37,16 +38,31 @@ func torrent(name string) *transport.Torrent {
 	return &transport.Torrent{InfoHash: sha1.Sum([]byte(name)), Name: name}
 }
 
-func newTransport(t testing.TB, p negotiate.Policy, logs *[]string) *Transport {
+// logBuf collects a transport's log lines; safe for concurrent use.
+type logBuf struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuf) logf(f string, a ...any) {
+	l.mu.Lock()
+	l.lines = append(l.lines, fmt.Sprintf(f, a...))
+	l.mu.Unlock()
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+func newTransport(t testing.TB, p negotiate.Policy, logs *logBuf) *Transport {
 	t.Helper()
-	var mu sync.Mutex
-	tr, err := New(env.OS{}, Config{Policy: p, Logf: func(f string, a ...any) {
-		if logs != nil {
-			mu.Lock()
-			*logs = append(*logs, fmt.Sprintf(f, a...))
-			mu.Unlock()
-		}
-	}})
+	cfg := Config{Policy: p}
+	if logs != nil {
+		cfg.Logf = logs.logf
+	}
+	tr, err := New(env.OS{}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +225,7 @@ func TestPreferFallsBackToLegacy(t *testing.T) {
 
 func TestNoFallbackAfterTLS(t *testing.T) {
 	served, wanted := torrent("served"), torrent("not served")
-	var logs []string
+	var logs logBuf
 	server := newTransport(t, negotiate.Prefer, &logs)
 	addr := echoPeer(t, server, registry{served}, nil)
 	client := newTransport(t, negotiate.Prefer, nil)
@@ -218,8 +234,8 @@ func TestNoFallbackAfterTLS(t *testing.T) {
 		t.Fatalf("got %v; want a failure after TLS with no fallback", err)
 	}
 	time.Sleep(50 * time.Millisecond)
-	if len(logs) == 0 || !strings.Contains(strings.Join(logs, "\n"), "does not verify") {
-		t.Fatalf("server logged no reason: %q", logs)
+	if !strings.Contains(logs.String(), "does not verify") {
+		t.Fatalf("server logged no reason: %q", logs.String())
 	}
 }
 
@@ -227,13 +243,8 @@ func TestAcceptLegacy(t *testing.T) {
 	basic, required := torrent("basic"), torrent("required")
 	req := negotiate.Require
 	required.Security = &Security{Level: transport.TLSBasic, Policy: &req, Credential: BasicSecurity(required.InfoHash[:]).Credential}
-	var logs []string
-	var mu sync.Mutex
-	server, _ := New(env.OS{}, Config{Policy: negotiate.Prefer, Logf: func(f string, a ...any) {
-		mu.Lock()
-		logs = append(logs, fmt.Sprintf(f, a...))
-		mu.Unlock()
-	}})
+	var logs logBuf
+	server := newTransport(t, negotiate.Prefer, &logs)
 	addr := echoPeer(t, server, registry{basic, required}, nil)
 
 	for _, tc := range []struct {
@@ -273,14 +284,29 @@ func TestAcceptLegacy(t *testing.T) {
 			}
 			if !tc.ok {
 				time.Sleep(50 * time.Millisecond)
-				mu.Lock()
-				defer mu.Unlock()
-				if !strings.Contains(strings.Join(logs, "\n"), tc.reason) {
-					t.Fatalf("acceptor did not log %q: %q", tc.reason, logs)
+				if !strings.Contains(logs.String(), tc.reason) {
+					t.Fatalf("acceptor did not log %q: %q", tc.reason, logs.String())
 				}
 			}
 		})
 	}
+}
+
+// clientHelloPrefix returns the first n bytes of a real ClientHello.
+func clientHelloPrefix(t testing.TB, n int) []byte {
+	a, b := net.Pipe()
+	defer b.Close()
+	go func() {
+		tls.Client(a, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}).Handshake()
+	}()
+	buf := make([]byte, 4096)
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	m, err := b.Read(buf)
+	if err != nil || m < n {
+		t.Fatalf("ClientHello: %d bytes, %v", m, err)
+	}
+	a.Close()
+	return buf[:n]
 }
 
 // TestHalfOpenFlood opens 1,000 connections that stall (nothing, half a
@@ -310,7 +336,10 @@ func TestHalfOpenFlood(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	const n = 1000
-	openings := [][]byte{nil, {0x16, 0x03, 0x01, 0x02, 0x00}, bytes.Repeat([]byte{0x42}, 60)}
+	// Silent; half a TLS record header; the first 100 bytes of a real
+	// ClientHello (classified TLS, then the TLS handshake stalls); 60
+	// bytes of an MSE opening.
+	openings := [][]byte{nil, {0x16, 0x03, 0x01, 0x02, 0x00}, clientHelloPrefix(t, 100), bytes.Repeat([]byte{0x42}, 60)}
 	var conns []net.Conn
 	for i := 0; i < n; i++ {
 		c, err := net.Dial("tcp", addr)

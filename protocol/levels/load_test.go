@@ -86,7 +86,7 @@ func TestStrictLevel(t *testing.T) {
 		t.Fatal("a strict torrent without its secret (info dict via BEP 9) loaded")
 	}
 	served := &transport.Torrent{InfoHash: m.InfoHash, Name: m.Name, Security: sec}
-	var logs []string
+	var logs logBuf
 	server := newTransport(t, negotiate.Off, &logs) // the policy does not apply to Strict
 	addr := echoPeer(t, server, registry{served}, nil)
 
@@ -119,8 +119,8 @@ func TestStrictLevel(t *testing.T) {
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
-	if !strings.Contains(strings.Join(logs, "\n"), "does not verify") {
-		t.Fatalf("no refusal logged: %q", logs)
+	if !strings.Contains(logs.String(), "does not verify") {
+		t.Fatalf("no refusal logged: %q", logs.String())
 	}
 	var stale = *sec
 	stale.Credential.Epoch--
