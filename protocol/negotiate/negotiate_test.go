@@ -118,3 +118,23 @@ func TestPlanFullStrict(t *testing.T) {
 		})
 	}
 }
+
+func FuzzOpenPins(f *testing.F) {
+	f.Add([]byte(`{"version":1,"pins":{"127.0.0.1:6881":"2026-01-01T00:00:00Z"}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), "pins.json")
+		os.WriteFile(path, b, 0o600)
+		p, err := OpenPins(path, time.Hour)
+		if err != nil {
+			return
+		}
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if err := p.Pin("10.0.0.1:1", now); err != nil {
+			t.Fatal(err)
+		}
+		if q, err := OpenPins(path, time.Hour); err != nil || !q.Pinned("10.0.0.1:1", now) {
+			t.Fatalf("re-open after saving: %v", err)
+		}
+	})
+}

@@ -117,6 +117,14 @@ func RespondMessage(tc *tls.Conn, m Message, candidates func(Type) []Candidate) 
 		}
 	}
 	if found == nil {
+		if m.Type == TypeStrict {
+			// Epochs are the usual cause among members: say which.
+			var ours []uint16
+			for _, c := range cands {
+				ours = append(ours, c.Epoch)
+			}
+			return nil, fmt.Errorf("%w: strict proof for epoch %d matched none of %d served torrents (our epochs %v)", ErrBadProof, p.Epoch, len(cands), ours)
+		}
 		return nil, fmt.Errorf("%w: %v proof matched none of %d served torrents", ErrBadProof, m.Type, len(cands))
 	}
 	out, err := proofMessage(cs, found.Credential, Responder)
