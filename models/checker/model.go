@@ -386,8 +386,9 @@ func (md *Model) splitNext(e *Expr, sc *scope) []subAction {
 		switch e.Kind {
 		case eOp:
 			if e.Name == `\/` {
+				// each disjunct keeps the label but has its own span (TLC)
 				for _, a := range e.Args {
-					walk(a, sc, binds, label, span, depth+1)
+					walk(a, sc, binds, label, a, depth+1)
 				}
 				return
 			}

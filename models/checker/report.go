@@ -46,6 +46,11 @@ func (md *Model) WriteTrace(w io.Writer, v *Violation) {
 	for i, st := range v.Trace {
 		fmt.Fprintf(w, "State %d: <%s>\n", i+1, st.Label)
 		for _, j := range order {
+			if len(order) == 1 {
+				// TLC writes a lone variable without the conjunction bullet.
+				fmt.Fprintf(w, "%s = %s\n", md.Vars[j], Format(st.State[j]))
+				continue
+			}
 			fmt.Fprintf(w, "/\\ %s = %s\n", md.Vars[j], Format(st.State[j]))
 		}
 		fmt.Fprintln(w)

@@ -18,6 +18,7 @@ var tlcSummaries = []struct {
 	{"testdata/DieHard.tla", "testdata/DieHard.cfg", "NotSolved", "73 states generated, 14 distinct states found, 1 states left on queue.\nThe depth of the complete state graph search is 7."},
 	{"testdata/DieHard.tla", "testdata/DieHardTypeOnly.cfg", "", "97 states generated, 16 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 8."},
 	{"testdata/TCommit.tla", "testdata/TCommit.cfg", "", "94 states generated, 34 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
+	{"testdata/TCommit.tla", "testdata/TCommitDeadlock.cfg", "deadlock", "85 states generated, 30 distinct states found, 3 states left on queue.\nThe depth of the complete state graph search is 5."},
 	{"testdata/TwoPhase.tla", "testdata/TwoPhase.cfg", "", "1146 states generated, 288 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 11."},
 	{"testdata/BoundedFIFO.tla", "testdata/BoundedFIFO.cfg", "", "85 states generated, 45 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 6."},
 	{"testdata/BoundedFIFO.tla", "testdata/BoundedFIFOFull.cfg", "NeverFull", "10 states generated, 10 distinct states found, 5 states left on queue.\nThe depth of the complete state graph search is 4."},
@@ -44,6 +45,9 @@ func TestCountsEqualTLC(t *testing.T) {
 			name := ""
 			if r.Violation != nil {
 				name = r.Violation.Name
+				if r.Violation.Kind == "deadlock" {
+					name = "deadlock"
+				}
 			}
 			if got != c.summary || name != c.violation {
 				t.Errorf("%s with %s, %d workers:\n got: %s (violation %q)\nTLC: %s (violation %q)",

@@ -51,7 +51,9 @@ func TestAgainstTLC(t *testing.T) {
 		if !strings.Contains(s, c.summary) {
 			t.Errorf("%s with %s: TLC no longer prints\n%s\n%s", c.tla, c.cfg, c.summary, s)
 		}
-		if c.violation != "" && !strings.Contains(s, c.violation) {
+		if c.violation == "deadlock" && !strings.Contains(s, "Error: Deadlock reached.") {
+			t.Errorf("%s with %s: TLC does not report a deadlock:\n%s", c.tla, c.cfg, s)
+		} else if c.violation != "" && c.violation != "deadlock" && !strings.Contains(s, c.violation) {
 			t.Errorf("%s with %s: TLC does not report %s:\n%s", c.tla, c.cfg, c.violation, s)
 		}
 	}
