@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os/exec"
@@ -42,6 +43,7 @@ func StartHTTPSServer(port int) (*HTTPSServer, error) {
 		Handler:   http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
 		// net/http's defaults: no read timeout. A prober measures this.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go srv.ServeTLS(l, "", "")
 	return &HTTPSServer{Addr: l.Addr().String(), srv: srv}, nil
