@@ -24,12 +24,14 @@ package docs
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +40,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/strict"
 	"github.com/bttls/bttls/protocol/tlslevel"
 )
@@ -430,6 +433,8 @@ func checkVector(v vector) error {
 		ty = tlslevel.TypeStrict
 	case "strict-chain":
 		return checkChainVector(v)
+	case "fullstrict2-signature":
+		return checkSignatureVector(v)
 	default:
 		return fmt.Errorf("%w: test vector %q, level %q", errNoRecompute, v.Name, v.text("level"))
 	}
@@ -484,6 +489,56 @@ func checkVector(v vector) error {
 	}
 	if checked == 0 {
 		return fmt.Errorf("docs: test vector %q: no field was recomputed", v.Name)
+	}
+	return nil
+}
+
+// checkSignatureVector recomputes a Full Strict mode 2 signature vector:
+// the Ed25519 key from its seed, the signed content and the (deterministic)
+// signature.
+func checkSignatureVector(v vector) error {
+	seed, err := v.value("input")
+	if err != nil {
+		return err
+	}
+	if len(seed) != ed25519.SeedSize {
+		return fmt.Errorf("docs: test vector %q: input is %d bytes, want an Ed25519 seed of %d", v.Name, len(seed), ed25519.SeedSize)
+	}
+	var role tlslevel.Role
+	switch v.text("role") {
+	case "initiator":
+		role = tlslevel.Initiator
+	case "responder":
+		role = tlslevel.Responder
+	default:
+		return fmt.Errorf("docs: test vector %q: role %q is not initiator or responder", v.Name, v.Fields["role"])
+	}
+	e, err := v.value("exporter")
+	if err != nil {
+		return err
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	content := fullstrict.SignedContent(role, e)
+	scheme, sig, err := fullstrict.Sign(key, nil, content)
+	if err != nil {
+		return fmt.Errorf("docs: test vector %q: %w", v.Name, err)
+	}
+	if scheme != fullstrict.Ed25519 {
+		return fmt.Errorf("docs: test vector %q: signed with scheme %#04x, want ed25519", v.Name, scheme)
+	}
+	derived := map[string][]byte{
+		"public_key":     key.Public().(ed25519.PublicKey),
+		"signed_content": content,
+		"signature":      sig,
+	}
+	for k, want := range derived {
+		got, err := v.value(k)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("docs: test vector %q: %s is %x in the BEP, the code derives %x", v.Name, k, got, want)
+		}
 	}
 	return nil
 }
@@ -572,6 +627,10 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 			r := resultsRef{Line: i + 1, Name: s[1], Value: s[2], File: m[1], Row: map[string]string{}, Scale: 1}
 			for _, opt := range strings.Fields(m[2]) {
 				k, val, _ := strings.Cut(opt, "=")
+				// Values may escape spaces and other bytes as %XX.
+				if u, err := url.PathUnescape(val); err == nil {
+					val = u
+				}
 				switch k {
 				case "row":
 					for _, cond := range strings.Split(val, ",") {
@@ -621,8 +680,50 @@ func (r resultsRef) lookup(root string) (string, error) {
 		return lookupCSV(data, r)
 	case strings.HasSuffix(r.File, ".json"):
 		return lookupJSON(data, r)
+	case strings.HasSuffix(r.File, ".md"):
+		return lookupMarkdown(data, r)
 	}
-	return "", fmt.Errorf("docs: |%s| quotes %s: only .csv and .json results can be checked", r.Name, r.File)
+	return "", fmt.Errorf("docs: |%s| quotes %s: only .csv, .json and .md tables can be checked", r.Name, r.File)
+}
+
+// lookupMarkdown finds the value in the first pipe table of a Markdown
+// file that has the column and every row-condition column, in the one row
+// whose cells equal the conditions.
+func lookupMarkdown(data []byte, r resultsRef) (string, error) {
+	cells := func(line string) []string {
+		line = strings.TrimSpace(line)
+		line = strings.TrimPrefix(strings.TrimSuffix(line, "|"), "|")
+		out := strings.Split(line, "|")
+		for i := range out {
+			out[i] = strings.TrimSpace(out[i])
+		}
+		return out
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(strings.TrimSpace(lines[i]), "|") || !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "|-") && !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "| -") && !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "|:") {
+			continue
+		}
+		var rows [][]string
+		rows = append(rows, cells(lines[i]))
+		j := i + 2
+		for ; j < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[j]), "|"); j++ {
+			rows = append(rows, cells(lines[j]))
+		}
+		var b strings.Builder
+		w := csv.NewWriter(&b)
+		for _, row := range rows {
+			w.Write(row)
+		}
+		w.Flush()
+		if v, err := lookupCSV([]byte(b.String()), r); err == nil {
+			return v, nil
+		} else if !strings.Contains(err.Error(), "has no column") {
+			return "", err
+		}
+		i = j
+	}
+	return "", fmt.Errorf("docs: |%s|: no table in %s has columns %q and %v", r.Name, r.File, r.Col, r.Row)
 }
 
 func lookupCSV(data []byte, r resultsRef) (string, error) {
@@ -650,7 +751,7 @@ func lookupCSV(data []byte, r resultsRef) (string, error) {
 	for i, rec := range recs[1:] {
 		match := true
 		for c, want := range r.Row {
-			if strings.TrimSpace(rec[idx[c]]) != want {
+			if idx[c] >= len(rec) || strings.TrimSpace(rec[idx[c]]) != want {
 				match = false
 			}
 		}
@@ -663,6 +764,9 @@ func lookupCSV(data []byte, r resultsRef) (string, error) {
 	}
 	if found < 0 {
 		return "", fmt.Errorf("docs: |%s|: no row of %s matches %v", r.Name, r.File, r.Row)
+	}
+	if col >= len(recs[found+1]) {
+		return "", fmt.Errorf("docs: |%s|: row %d of %s has no column %q", r.Name, found+2, r.File, r.Col)
 	}
 	return strings.TrimSpace(recs[found+1][col]), nil
 }
@@ -793,6 +897,10 @@ func TestQuotedFigureChecker(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "t.json"), []byte(jsonData), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	mdData := "# x\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\ntext\n\n| transport | MB/s |\n|-----------|------|\n| TLS Basic | 630–890 |\n| MSE (RC4) | 82–142 |\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.md"), []byte(mdData), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, doc string
 		ok        bool
@@ -805,6 +913,9 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"json path", ".. results: results/x/t.json key=runs.0.tls_bytes scale=100\n.. |a| replace:: 43.2 %\n", true, ""},
 		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
 		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
+		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
+		{"md drift", ".. results: results/x/t.md row=transport:MSE%20(RC4) col=MB/s\n.. |a| replace:: 82–143\n", false, ""},
+		{"md no table", ".. results: results/x/t.md row=transport:MSE col=GB/s\n.. |a| replace:: 1\n", false, "no table"},
 		{"no row", ".. results: results/x/t.csv row=mode:full col=ndpi\n.. |a| replace:: TLS\n", false, "no row"},
 		{"no col", ".. results: results/x/t.csv row=mode:basic col=nope\n.. |a| replace:: TLS\n", false, "no column"},
 		{"missing file", ".. results: results/x/none.csv row=a:b col=c\n.. |a| replace:: 1\n", false, "no such file"},
