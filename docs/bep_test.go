@@ -951,6 +951,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 func FuzzParseResultsRefs(f *testing.F) {
 	f.Add(".. results: results/x/t.csv row=mode:basic col=a\n.. |a| replace:: 12.3 s\n")
 	f.Add(".. results: results/x/t.json key=a.0.b scale=100\n.. |b| replace:: x\n")
+	f.Add(".. results: docs/t.md row=a:x%20y col=b\n.. |c| replace:: 1\n| a | b |\n|---|---|\n| x y | 1 |\n")
 	f.Fuzz(func(t *testing.T, doc string) {
 		refs, err := parseResultsRefs(doc)
 		if err != nil {
@@ -960,6 +961,7 @@ func FuzzParseResultsRefs(f *testing.F) {
 			_, _ = r.matches("1.5")
 			_, _ = lookupCSV([]byte(doc), r)
 			_, _ = lookupJSON([]byte(doc), r)
+			_, _ = lookupMarkdown([]byte(doc), r)
 		}
 	})
 }
