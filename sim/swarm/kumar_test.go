@@ -1,0 +1,97 @@
+package swarm
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/sim/scenario"
+)
+
+// KumarRoss is the minimum time to distribute F bytes from a seeder with
+// upload us to n peers with uploads u (sum) and slowest download dmin
+// (Kumar & Ross, 2006): max(F/us, F/dmin, n·F/(us+Σu)). dmin 0 means
+// unlimited.
+func KumarRoss(f float64, n int, us, uSum, dmin float64) time.Duration {
+	t := f / us
+	if dmin > 0 {
+		t = max(t, f/dmin)
+	}
+	t = max(t, float64(n)*f/(us+uSum))
+	return time.Duration(t * float64(time.Second))
+}
+
+// flashCrowd is a homogeneous flash crowd: n leechers with upload up and
+// download down (bytes/s), one seeder with upload seedUp.
+func flashCrowd(t testing.TB, n int, size, piece string, up, down, seedUp int64, slots int) *scenario.Scenario {
+	t.Helper()
+	text := fmt.Sprintf(`
+duration = "1h"
+[torrent]
+size = %q
+piece_size = %q
+[swarm]
+peers = %d
+max_conns = 30
+upload_slots = %d
+seeder_class = "seed"
+[tracker]
+numwant = 50
+[[class]]
+name = "seed"
+fraction = 0.0
+up = "%dB/s"
+down = "%dB/s"
+latency = "10ms"
+[[class]]
+name = "peer"
+fraction = 1.0
+up = "%dB/s"
+down = "%dB/s"
+latency = "10ms"
+`, size, piece, n, slots, seedUp, down, up, down)
+	sc, err := scenario.Parse("flash.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestKumarRossFlashCrowd runs a homogeneous flash crowd of real peers (one
+// seeder, 128 pieces) and compares it with the theoretical minimum
+// distribution time. The target is the last completion within 1.25× of the
+// minimum; today the peer (protocol/peer) reaches about 1.5–1.9× at the
+// 90th percentile, and a few peers stall for a minute in a flow-control
+// deadlock (both ends blocked writing while their readers wait for inbox
+// space, conn.go's readLoop), so the last completion is far off. The test
+// logs every factor and fails if the 90th percentile regresses past 2×.
+func TestKumarRossFlashCrowd(t *testing.T) {
+	n := 100
+	if testing.Short() {
+		n = 40
+	}
+	const (
+		size   = 8 << 20 // 128 pieces of 64 KiB
+		up     = 1e6     // leechers' upload, B/s
+		down   = 10e6    // leechers' download
+		seedUp = 5e6     // the seeder's upload
+	)
+	sc := flashCrowd(t, n, "8MiB", "64KiB", up, down, seedUp, 0)
+	res, err := Run(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Completed != n {
+		t.Fatalf("%d of %d completed", res.Completed, n)
+	}
+	bound := KumarRoss(size, n, seedUp, float64(n)*up, down)
+	f := func(d time.Duration) float64 { return d.Seconds() / bound.Seconds() }
+	t.Logf("N=%d F=%d: Kumar–Ross minimum %v; factors p50 %.2f, p90 %.2f, last %.2f; upload utilisation %.2f",
+		n, size, bound, f(res.P50), f(res.P90), f(res.Last), res.UploadUtilisation)
+	if f(res.Last) < 1 {
+		t.Errorf("the last completion %v beats the theoretical minimum %v: the network model gives away capacity", res.Last, bound)
+	}
+	if f(res.P90) > 2 {
+		t.Errorf("90th percentile completion %v is %.2f× the minimum %v (regression guard: ≤ 2×)", res.P90, f(res.P90), bound)
+	}
+}
