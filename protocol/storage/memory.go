@@ -7,12 +7,14 @@ import (
 	"github.com/bttls/bttls/protocol/meta"
 )
 
-// Memory keeps a torrent in one byte slice: for tests and small demos.
+// Memory keeps a torrent in memory, one slice per piece: for tests,
+// benchmarks and small demos. A verified piece's staging buffer becomes
+// its final copy, so a download costs no extra copy.
 type Memory struct {
 	t *meta.Torrent
 
 	mu        sync.Mutex
-	data      []byte
+	pieces    [][]byte // nil until verified
 	completed []bool
 	staged    map[int][]byte
 }
@@ -22,15 +24,17 @@ var _ Storage = (*Memory)(nil)
 // NewMemory returns an empty store for t, or a complete one when data (the
 // torrent's whole content) is given; data is checked piece by piece.
 func NewMemory(t *meta.Torrent, data []byte) (*Memory, error) {
-	m := &Memory{t: t, data: make([]byte, t.Length), completed: make([]bool, t.NumPieces()), staged: map[int][]byte{}}
+	m := &Memory{t: t, pieces: make([][]byte, t.NumPieces()), completed: make([]bool, t.NumPieces()), staged: map[int][]byte{}}
 	if data != nil {
 		if int64(len(data)) != t.Length {
 			return nil, fmt.Errorf("storage: %d bytes of data for a torrent of %d", len(data), t.Length)
 		}
-		copy(m.data, data)
 		for i := range m.completed {
 			off := int64(i) * t.PieceLength
-			m.completed[i] = VerifyPiece(t, i, data[off:off+int64(t.PieceSize(i))])
+			p := data[off : off+int64(t.PieceSize(i))]
+			if VerifyPiece(t, i, p) {
+				m.pieces[i], m.completed[i] = append([]byte(nil), p...), true
+			}
 		}
 	}
 	return m, nil
@@ -40,7 +44,11 @@ func NewMemory(t *meta.Torrent, data []byte) (*Memory, error) {
 func (m *Memory) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]byte(nil), m.data...)
+	out := make([]byte, m.t.Length)
+	for i, p := range m.pieces {
+		copy(out[int64(i)*m.t.PieceLength:], p)
+	}
+	return out
 }
 
 func (m *Memory) Completed() []bool {
@@ -58,7 +66,7 @@ func (m *Memory) ReadBlock(index, begin int, p []byte) error {
 	if !m.completed[index] {
 		return fmt.Errorf("storage: piece %d is not complete", index)
 	}
-	copy(p, m.data[int64(index)*m.t.PieceLength+int64(begin):])
+	copy(p, m.pieces[index][begin:])
 	return nil
 }
 
@@ -85,20 +93,23 @@ func (m *Memory) FinishPiece(index int) error {
 		return err
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	buf := m.staged[index]
 	delete(m.staged, index)
-	if m.completed[index] {
+	done := m.completed[index]
+	m.mu.Unlock()
+	if done {
 		return nil
 	}
 	if buf == nil {
 		return fmt.Errorf("storage: piece %d has no staged data", index)
 	}
+	// Hash without the lock: blocks of other pieces keep arriving.
 	if !VerifyPiece(m.t, index, buf) {
 		return fmt.Errorf("%w: piece %d", ErrHashMismatch, index)
 	}
-	copy(m.data[int64(index)*m.t.PieceLength:], buf)
-	m.completed[index] = true
+	m.mu.Lock()
+	m.pieces[index], m.completed[index] = buf, true
+	m.mu.Unlock()
 	return nil
 }
 
