@@ -58,8 +58,8 @@ func (s *Swarm) check(c *Credentials, cs tls.ConnectionState, r tlslevel.Role, n
 // throwaway-certificate config): TLS handshake, our credentials, then the
 // responder's, verified. It returns the responder's leaf certificate.
 func Initiate2(tc *tls.Conn, m *Material, rnd io.Reader, now func() time.Time) (*x509.Certificate, error) {
-	if err := tc.Handshake(); err != nil {
-		return nil, fmt.Errorf("bttls: TLS handshake: %w", err)
+	if err := tlslevel.Handshake(tc); err != nil {
+		return nil, err
 	}
 	cs := tc.ConnectionState()
 	out, err := m.credentials(cs, tlslevel.Initiator, rnd)

@@ -86,8 +86,8 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 		// The TLS handshake is run on its own first so that a failure here
 		// (a legacy peer answering with MSE Yb, a reset) is told apart from
 		// a failure of the level proof, which must never fall back.
-		if err := tc.Handshake(); err != nil {
-			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake: %w", err)
+		if err := tlslevel.Handshake(tc); err != nil {
+			return nil, negotiate.BeforeTLS, err
 		}
 		if err := tlslevel.Initiate(tc, sec.Credential); err != nil {
 			return nil, negotiate.AfterTLS, err
@@ -107,8 +107,8 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 			return nil, negotiate.BeforeTLS, errors.New("bttls: not a full strict torrent")
 		}
 		tc := tls.Client(raw, tlslevel.ClientConfig(t.opts))
-		if err := tc.Handshake(); err != nil {
-			return nil, negotiate.BeforeTLS, fmt.Errorf("TLS handshake: %w", err)
+		if err := tlslevel.Handshake(tc); err != nil {
+			return nil, negotiate.BeforeTLS, err
 		}
 		if _, err := fullstrict.Initiate2(tc, sec.FullStrict, e.CryptoRand(), e.Now); err != nil {
 			return nil, negotiate.AfterTLS, err

@@ -43,8 +43,8 @@ func proofMessage(cs tls.ConnectionState, c Credential, r Role) ([]byte, error) 
 // Initiate runs the TLS handshake as client on tc, sends the initiator's
 // proof for c, and verifies the responder's. The conn's deadline bounds it.
 func Initiate(tc *tls.Conn, c Credential) error {
-	if err := tc.Handshake(); err != nil {
-		return fmt.Errorf("bttls: TLS handshake: %w", err)
+	if err := Handshake(tc); err != nil {
+		return err
 	}
 	cs := tc.ConnectionState()
 	out, err := proofMessage(cs, c, Initiator)
@@ -83,8 +83,8 @@ func Initiate(tc *tls.Conn, c Credential) error {
 // responder's proof. candidates returns the torrents served at a level; each
 // costs one HMAC. The conn's deadline bounds it.
 func Respond(tc *tls.Conn, candidates func(Type) []Candidate) (*Candidate, error) {
-	if err := tc.Handshake(); err != nil {
-		return nil, fmt.Errorf("bttls: TLS handshake: %w", err)
+	if err := Handshake(tc); err != nil {
+		return nil, err
 	}
 	m, err := ReadMessage(tc)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -230,5 +231,21 @@ func TestThrowawayCertsDiffer(t *testing.T) {
 	}
 	if !ca.NotAfter.After(time.Now()) || ca.NotBefore.After(time.Now()) {
 		t.Fatalf("throwaway certificate not valid now: %v–%v", ca.NotBefore, ca.NotAfter)
+	}
+}
+
+// TestRequiresTLS13: the ClientHello offers TLS 1.2 too (to look like
+// net/http's), so a server that answers with TLS 1.2 must be refused.
+func TestRequiresTLS13(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	go func() {
+		cfg := &tls.Config{Certificates: []tls.Certificate{testCert(t)}, MaxVersion: tls.VersionTLS12}
+		tls.Server(b, cfg).Handshake()
+		b.Close()
+	}()
+	err := Initiate(tls.Client(a, ClientConfig(testOptions())), basic(ihV1))
+	if err == nil || !strings.Contains(err.Error(), "TLS 1.3 required") {
+		t.Fatalf("got %v, want a TLS 1.3 refusal", err)
 	}
 }
