@@ -63,6 +63,7 @@ func runCheck(args []string) int {
 	workers := fs.IntP("workers", "w", runtime.NumCPU(), "goroutines computing successors (counts do not depend on it)")
 	engine := fs.String("engine", "go", "go: the built-in checker; tlc: run TLC from $TLA2TOOLS_JAR with java")
 	tracePath := fs.String("trace", "", "validate this NDJSON negotiation trace instead of exploring the spec")
+	maxStates := fs.Int64("max-states", 0, "stop with an error after this many distinct states (0: no limit)")
 	quiet := fs.BoolP("quiet", "q", false, "print only the verdict and the summary lines, not the counterexample")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
@@ -109,14 +110,14 @@ func runCheck(args []string) int {
 		// often is worth about a third of the run time.
 		debug.SetGCPercent(400)
 	}
-	res := md.Check(checker.Options{Workers: *workers, Print: func(s string) { fmt.Println(s) }})
+	res := md.Check(checker.Options{Workers: *workers, MaxStates: *maxStates, Print: func(s string) { fmt.Println(s) }})
 	if *quiet && res.Violation != nil {
 		res.Violation.Trace = nil
 	}
 	md.WriteReport(os.Stdout, res)
 	fmt.Fprintf(os.Stdout, "Finished in %s (%d workers).\n", res.Elapsed.Round(time.Microsecond), *workers)
 	if v := res.Violation; v != nil {
-		if v.Kind == "error" {
+		if v.Kind == "error" || v.Kind == "limit" {
 			return 2
 		}
 		return 1

@@ -14,7 +14,20 @@ type ctx struct {
 	cur, nxt []Value
 	locals   []Value
 	base, sp int
+	depth    int          // nested operator calls, bounded so runaway recursion is an error
 	out      func(string) // Print output
+}
+
+// maxCallDepth bounds recursion: a RECURSIVE definition without a base case
+// must be an error at its place, not a crash of the Go stack.
+const maxCallDepth = 20000
+
+func (c *ctx) enter(pos Pos) {
+	c.depth++
+	if c.depth > maxCallDepth {
+		c.depth = 0
+		panic(posErr{errAt(pos, "more than %d nested operator calls (a recursion without a base case?)", maxCallDepth)})
+	}
 }
 
 func newCtx(nvars int) *ctx {

@@ -130,3 +130,31 @@ func TestEvalErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRunawayRecursionIsAnError(t *testing.T) {
+	_, err := evalString(t, "RECURSIVE R(_)\nR(n) == R(n + 1)", "R(0)")
+	if err == nil || !strings.Contains(err.Error(), "T.tla:5:") || !strings.Contains(err.Error(), "nested operator calls") {
+		t.Fatalf("want a positioned recursion error, got %v", err)
+	}
+}
+
+func TestStateLimitAndPrint(t *testing.T) {
+	src := "---- MODULE M ----\nEXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0 /\\ PrintT(\"start\")\nNext == x' = x + 1\n====\n"
+	m, err := ParseModule("M.tla", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := ParseConfig("M.cfg", "INIT Init NEXT Next")
+	md, err := NewModel(m, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var printed []string
+	r := md.Check(Options{Workers: 2, MaxStates: 100, Print: func(s string) { printed = append(printed, s) }})
+	if r.Violation == nil || r.Violation.Kind != "limit" || r.Distinct != 100 {
+		t.Fatalf("want the state limit to stop an unbounded spec at 100 states: %+v", r)
+	}
+	if len(printed) == 0 || printed[0] != `"start"` {
+		t.Fatalf("PrintT output: %q", printed)
+	}
+}

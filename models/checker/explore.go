@@ -15,6 +15,9 @@ type Options struct {
 	Workers int
 	// Print receives the output of TLC's Print/PrintT; nil discards it.
 	Print func(string)
+	// MaxStates stops the search with an error once this many distinct
+	// states were found; 0 means no limit.
+	MaxStates int64
 }
 
 // Result is the outcome of a model-checking run.
@@ -31,7 +34,7 @@ type Result struct {
 
 // Violation is an error found by the checker, with its counterexample.
 type Violation struct {
-	Kind  string // "invariant", "deadlock", "property", "error"
+	Kind  string // "invariant", "deadlock", "property", "error", "limit"
 	Name  string // the invariant or property
 	Err   error  // for "error": the evaluation error
 	Trace []TraceStep
@@ -272,6 +275,11 @@ func (ex *explorer) run() {
 					res.Distinct++
 					res.Depth = max(res.Depth, level+1)
 					idx := ex.record(s.fp, pidx, s.state)
+					if ex.opt.MaxStates > 0 && res.Distinct >= ex.opt.MaxStates {
+						res.Violation = &Violation{Kind: "limit", Err: fmt.Errorf("checker: stopped after %d distinct states (the state limit)", res.Distinct)}
+						res.Left = int64(len(frontier)-i-1) + int64(len(nextFront))
+						return
+					}
 					if ex.graph {
 						ex.edges[pidx] = append(ex.edges[pidx], idx)
 					}
@@ -342,6 +350,7 @@ func (ex *explorer) successors(x *ctx, st []Value) stateResult {
 	})
 	if err != nil {
 		clear(x.nxt)
+		x.depth = 0
 		x.base = 0
 		x.sp = md.rootFr.size + 64
 		return stateResult{err: err}

@@ -258,7 +258,9 @@ func (cp *compiler) callDef(d *defInfo, argExprs []*Expr, s *scope, md mode, pos
 			saved := x.base
 			x.base = nb
 			bindFnKey(x, b, key, pos)
+			x.enter(pos)
 			v := co.fn(x)
+			x.depth--
 			x.base = saved
 			x.sp = nb
 			return v
@@ -271,7 +273,9 @@ func (cp *compiler) callDef(d *defInfo, argExprs []*Expr, s *scope, md mode, pos
 		}
 		saved := x.base
 		x.base = nb
+		x.enter(pos)
 		v := co.fn(x)
+		x.depth--
 		x.base = saved
 		x.sp = nb
 		return v
@@ -456,7 +460,9 @@ func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, boo
 		}
 		saved := x.base
 		x.base = nb
+		x.enter(e.Pos)
 		v := co.fn(x)
+		x.depth--
 		x.base = saved
 		x.sp = nb
 		return v

@@ -95,3 +95,24 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheck compiles and explores whatever parses, with a state limit: the
+// checker must report errors, never panic or hang.
+func FuzzCheck(f *testing.F) {
+	f.Add("---- MODULE M ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\nInv == x < 5\n====\n")
+	f.Add("---- MODULE M ----\nEXTENDS Naturals, Sequences\nVARIABLE q\nInit == q = <<>>\nNext == \\/ Len(q) < 2 /\\ \\E m \\in {1, 2} : q' = Append(q, m)\n        \\/ q # <<>> /\\ q' = Tail(q)\nInv == TRUE\n====\n")
+	f.Add("---- MODULE M ----\nVARIABLE f\nRECURSIVE R(_)\nR(n) == R(n)\nInit == f = [i \\in {1, 2} |-> R(i)]\nNext == UNCHANGED f\nInv == TRUE\n====\n")
+	f.Add("---- MODULE M ----\nVARIABLE r\nInit == r = [a |-> 1]\nNext == r' = [r EXCEPT !.a = @ + 1, !.b = 2]\nInv == r.a \\in 1..3\n====\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		m, err := ParseModule("F.tla", src)
+		if err != nil {
+			return
+		}
+		cfg, _ := ParseConfig("F.cfg", "INIT Init NEXT Next INVARIANT Inv")
+		md, err := NewModel(m, nil, cfg)
+		if err != nil {
+			return
+		}
+		md.Check(Options{Workers: 1, MaxStates: 200})
+	})
+}

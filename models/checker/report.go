@@ -20,7 +20,7 @@ func (md *Model) WriteReport(w io.Writer, r *Result) {
 			fmt.Fprintf(w, "Error: Temporal property %s was violated.\n\n", v.Name)
 			fmt.Fprintln(w, "Error: The following behavior constitutes a counter-example:")
 			fmt.Fprintln(w)
-		case "error":
+		case "error", "limit":
 			fmt.Fprintf(w, "Error: %v\n", v.Err)
 			if len(v.Trace) > 0 {
 				fmt.Fprintln(w, "Error: The behavior up to this point is:")
