@@ -63,13 +63,28 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 			}
 		}
 	}
-	out = append(out,
-		sweep.Metric{Name: "tls_byte_fraction", Value: ratio(bytesTLS, bytesAll)},
-		sweep.Metric{Name: "out_tls_fraction", Value: ratio(outTLS, outTLS+outLegacy)},
-		sweep.Metric{Name: "out_legacy_fraction", Value: ratio(outLegacy, outTLS+outLegacy)},
-		sweep.Metric{Name: "out_failed_fraction", Value: ratio(outFailed, outTLS+outLegacy+outFailed)},
-	)
+	// Ratios only for runs that report their parts (a swarm run, not a
+	// btsim pairs run, which reports its own).
+	if hasPrefix(get, "bytes_by_kind_") || hasPrefix(get, "fraction_completed") {
+		out = append(out, sweep.Metric{Name: "tls_byte_fraction", Value: ratio(bytesTLS, bytesAll)})
+	}
+	if hasPrefix(get, "handshakes_") {
+		out = append(out,
+			sweep.Metric{Name: "out_tls_fraction", Value: ratio(outTLS, outTLS+outLegacy)},
+			sweep.Metric{Name: "out_legacy_fraction", Value: ratio(outLegacy, outTLS+outLegacy)},
+			sweep.Metric{Name: "out_failed_fraction", Value: ratio(outFailed, outTLS+outLegacy+outFailed)},
+		)
+	}
 	return out, nil
+}
+
+func hasPrefix(m map[string]float64, prefix string) bool {
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // ratio is a/b, NaN when there is nothing to divide.

@@ -49,7 +49,7 @@ func TestSwarmMetrics(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got[name], want)
 		}
 	}
-	none, _ := swarmMetrics("", []sweep.Metric{{Name: "completed", Value: 3}, {Name: "download_p90_s", Value: 7}})
+	none, _ := swarmMetrics("", []sweep.Metric{{Name: "completed", Value: 3}, {Name: "download_p90_s", Value: 7}, {Name: "fraction_completed", Value: 1}})
 	for _, m := range none {
 		if m.Name == "download_p90_s" && m.Value != 7 {
 			t.Errorf("download time changed although leechers completed: %v", m.Value)
@@ -57,5 +57,13 @@ func TestSwarmMetrics(t *testing.T) {
 		if m.Name == "tls_byte_fraction" && !math.IsNaN(m.Value) {
 			t.Errorf("tls_byte_fraction = %v with no bytes, want NaN", m.Value)
 		}
+		if m.Name == "out_tls_fraction" {
+			t.Errorf("connection ratios added without any handshake counts")
+		}
+	}
+	// A btsim pairs run has none of a swarm's parts: nothing is added.
+	pairs, _ := swarmMetrics("", []sweep.Metric{{Name: "downgraded_fraction", Value: 0.5}})
+	if len(pairs) != 1 {
+		t.Errorf("pairs metrics grew to %v", pairs)
 	}
 }
