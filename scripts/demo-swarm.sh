@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `scripts/demo-swarm.sh`: a local demo of a real swarm over loopback: a tracker, a seed and two
-# downloaders (bttls get) that find each other through the tracker and PEX,
-# then a byte-for-byte check of both copies. Every process started here is
-# stopped on exit, whatever happens.
+# A local demo of a real swarm over loopback: a tracker, a seed and two
+# downloaders (bttls get, separate processes) that find each other through
+# the tracker and PEX, then a byte-for-byte check of both copies. Every
+# process started here is stopped on exit, whatever happens.
+# BTTLS_TLS=--tls=off runs it with legacy (MSE) connections only.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
