@@ -37,7 +37,7 @@ type peerDecode struct {
 	IP     string `bencode:"ip"`
 	PeerID []byte `bencode:"peer id"`
 	Port   int64  `bencode:"port"`
-	TLS    int64  `bencode:"tls"`
+	TLS    *int64 `bencode:"tls"`
 }
 
 // maxInterval caps intervals so a hostile tracker cannot overflow Duration.
@@ -92,9 +92,10 @@ func decodeAnnounce(body []byte) (AnnounceResponse, error) {
 				return r, fmt.Errorf("response peers[%d]: port %d out of range", i, p.Port)
 			}
 			r.Peers = append(r.Peers, Peer{
-				Addr: netip.AddrPortFrom(addr.Unmap(), uint16(p.Port)),
-				ID:   p.PeerID,
-				TLS:  p.TLS&int64(FlagTLS) != 0,
+				Addr:        netip.AddrPortFrom(addr.Unmap(), uint16(p.Port)),
+				ID:          p.PeerID,
+				TLS:         p.TLS != nil && *p.TLS&int64(FlagTLS) != 0,
+				TLSReported: p.TLS != nil,
 			})
 		}
 	default:
@@ -127,6 +128,7 @@ func decodeCompact(b, flags []byte, addrLen int, key string) ([]Peer, error) {
 		p := Peer{Addr: netip.AddrPortFrom(addr.Unmap(), binary.BigEndian.Uint16(e[addrLen:]))}
 		if flags != nil {
 			p.TLS = flags[i]&FlagTLS != 0
+			p.TLSReported = true
 		}
 		peers = append(peers, p)
 	}

@@ -21,11 +21,13 @@ func TestDecodeAnnounce(t *testing.T) {
 		{"compact", "d8:intervali60e5:peers12:\x7f\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x50e",
 			[]Peer{{Addr: ap("127.0.0.1:6881")}, {Addr: ap("10.0.0.2:80")}}, ""},
 		{"compact with tls flags", "d8:intervali60e5:peers12:\x7f\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x509:peers_tls2:\x01\x00e",
-			[]Peer{{Addr: ap("127.0.0.1:6881"), TLS: true}, {Addr: ap("10.0.0.2:80")}}, ""},
+			[]Peer{{Addr: ap("127.0.0.1:6881"), TLS: true, TLSReported: true}, {Addr: ap("10.0.0.2:80"), TLSReported: true}}, ""},
 		{"peers6", "d8:intervali60e5:peers0:6:peers618:\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1a\xe110:peers6_tls1:\x01e",
-			[]Peer{{Addr: ap("[::1]:6881"), TLS: true}}, ""},
+			[]Peer{{Addr: ap("[::1]:6881"), TLS: true, TLSReported: true}}, ""},
 		{"dict list", "d8:intervali60e5:peersld2:ip9:127.0.0.17:peer id20:AAAAAAAAAAAAAAAAAAAA4:porti6881e3:tlsi1eed2:ip11:example.com4:porti1eeee",
-			[]Peer{{Addr: ap("127.0.0.1:6881"), ID: []byte("AAAAAAAAAAAAAAAAAAAA"), TLS: true}}, ""},
+			[]Peer{{Addr: ap("127.0.0.1:6881"), ID: []byte("AAAAAAAAAAAAAAAAAAAA"), TLS: true, TLSReported: true}}, ""},
+		{"dict list with and without tls", "d8:intervali60e5:peersld2:ip8:10.0.0.14:porti1e3:tlsi0eed2:ip8:10.0.0.24:porti2eeee",
+			[]Peer{{Addr: ap("10.0.0.1:1"), TLSReported: true}, {Addr: ap("10.0.0.2:2")}}, ""},
 		{"no peers", "d8:intervali60ee", nil, ""},
 		{"failure", "d14:failure reason11:bad requeste", nil, `tracker refused: "bad request"`},
 		{"not bencode", "<html>nope</html>", nil, "not a bencoded announce"},
@@ -61,7 +63,7 @@ func TestDecodeAnnounce(t *testing.T) {
 				t.Fatalf("peers %v, want %v", r.Peers, tt.want)
 			}
 			for i := range tt.want {
-				if r.Peers[i].Addr != tt.want[i].Addr || r.Peers[i].TLS != tt.want[i].TLS || string(r.Peers[i].ID) != string(tt.want[i].ID) {
+				if r.Peers[i].Addr != tt.want[i].Addr || r.Peers[i].TLS != tt.want[i].TLS || r.Peers[i].TLSReported != tt.want[i].TLSReported || string(r.Peers[i].ID) != string(tt.want[i].ID) {
 					t.Errorf("peer %d = %+v, want %+v", i, r.Peers[i], tt.want[i])
 				}
 			}

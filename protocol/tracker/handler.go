@@ -24,12 +24,13 @@ type announceWire struct {
 	Peers6TLS []byte `bencode:"peers6_tls,omitempty"`
 }
 
-// peerDict is one entry of a non-compact peer list. TLS is the bttls flag.
+// peerDict is one entry of a non-compact peer list. TLS is the bttls flag
+// byte, always sent so that 0 says "did not announce supporttls=1".
 type peerDict struct {
 	IP     string `bencode:"ip"`
 	PeerID []byte `bencode:"peer id,omitempty"`
 	Port   uint16 `bencode:"port"`
-	TLS    int    `bencode:"tls,omitempty"`
+	TLS    int    `bencode:"tls"`
 }
 
 type failureWire struct {

@@ -71,8 +71,8 @@ func TestAnnounceSwarm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Peers) != 1 || r.Peers[0].Addr.Port() != 7002 || r.Peers[0].TLS {
-		t.Fatalf("seed got %+v", r.Peers)
+	if len(r.Peers) != 1 || r.Peers[0].Addr.Port() != 7002 || r.Peers[0].TLS || !r.Peers[0].TLSReported {
+		t.Fatalf("seed got %+v, want the leecher reported as not speaking TLS", r.Peers)
 	}
 	// A stopped peer leaves the swarm.
 	leech.Event = EventStopped

@@ -88,4 +88,10 @@ type Peer struct {
 	// to try TLS first, never a reason to refuse fallback (DESIGN.md,
 	// "Negotiation and downgrade").
 	TLS bool
+	// TLSReported says the tracker reported TLS capability for this peer
+	// (peers_tls, peers6_tls, or a "tls" key in a non-compact entry). Then
+	// TLS false means the peer did not announce supporttls=1: a legacy peer
+	// (transport.Hint.Legacy), worth dialling without a TLS attempt first.
+	// Without a report (an ordinary tracker), nothing is known.
+	TLSReported bool
 }
