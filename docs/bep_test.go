@@ -847,6 +847,10 @@ var quotedNumber = regexp.MustCompile(`^(-?[0-9][0-9,]*(?:\.([0-9]+))?)(\s*[%×x
 // the BEP shows (thousands separators and a unit suffix allowed); anything
 // else must be equal as text.
 func (r resultsRef) matches(got string) (bool, string) {
+	if r.Value == "–" {
+		// A dash shows an empty cell (reST substitutions cannot be empty).
+		return got == "", got
+	}
 	m := quotedNumber.FindStringSubmatch(r.Value)
 	f, err := strconv.ParseFloat(got, 64)
 	if m == nil || err != nil {
@@ -913,6 +917,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"json path", ".. results: results/x/t.json key=runs.0.tls_bytes scale=100\n.. |a| replace:: 43.2 %\n", true, ""},
 		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
 		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
+		{"empty as dash", ".. results: results/x/t.csv row=mode:basic col=ndpi\n.. |a| replace:: –\n", false, ""},
 		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
 		{"md drift", ".. results: results/x/t.md row=transport:MSE%20(RC4) col=MB/s\n.. |a| replace:: 82–143\n", false, ""},
 		{"md no table", ".. results: results/x/t.md row=transport:MSE col=GB/s\n.. |a| replace:: 1\n", false, "no table"},
