@@ -893,7 +893,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	csvData := "mode,policy,completion_p50,ndpi\nbasic,prefer,12.3456,TLS\nplain,off,10,BitTorrent\n"
+	csvData := "mode,policy,completion_p50,ndpi\nbasic,prefer,12.3456,TLS\nplain,off,10,BitTorrent\nmse,off,11,\n"
 	jsonData := `{"runs":[{"adoption":0.5,"tls_bytes":0.4321}],"rows":[{"mode":"basic","sec":3}]}`
 	if err := os.WriteFile(filepath.Join(dir, "t.csv"), []byte(csvData), 0o644); err != nil {
 		t.Fatal(err)
@@ -917,6 +917,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"json path", ".. results: results/x/t.json key=runs.0.tls_bytes scale=100\n.. |a| replace:: 43.2 %\n", true, ""},
 		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
 		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
+		{"dash for empty", ".. results: results/x/t.csv row=mode:mse col=ndpi\n.. |a| replace:: –\n", true, ""},
 		{"empty as dash", ".. results: results/x/t.csv row=mode:basic col=ndpi\n.. |a| replace:: –\n", false, ""},
 		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
 		{"md drift", ".. results: results/x/t.md row=transport:MSE%20(RC4) col=MB/s\n.. |a| replace:: 82–143\n", false, ""},
