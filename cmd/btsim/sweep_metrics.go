@@ -28,11 +28,14 @@ var runIdentity = map[string]bool{"seed": true}
 //	out_legacy_fraction   ... over MSE or plaintext: with every peer
 //	                      TLS-capable, each of these is a downgrade
 //	out_failed_fraction   outbound attempts that failed / all attempts
+//	failed_handshakes_per_leecher  transport setups that failed, on either
+//	                      side (a legacy peer answering a ClientHello, a
+//	                      require peer refusing MSE), per leecher
 func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 	var out []sweep.Metric
 	get := map[string]float64{}
 	var bytesTLS, bytesAll float64
-	var outTLS, outLegacy, outFailed float64
+	var outTLS, outLegacy, outFailed, anyFailed float64
 	for _, m := range ms {
 		if wallClockMetrics[m.Name] || runIdentity[m.Name] {
 			continue
@@ -43,6 +46,9 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 			if strings.HasPrefix(k, "tls") {
 				bytesTLS += m.Value
 			}
+		}
+		if strings.HasPrefix(m.Name, "handshakes_") && strings.HasSuffix(m.Name, "_failed") {
+			anyFailed += m.Value
 		}
 		if k, ok := strings.CutPrefix(m.Name, "handshakes_out_"); ok {
 			switch {
@@ -73,6 +79,7 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 			sweep.Metric{Name: "out_tls_fraction", Value: ratio(outTLS, outTLS+outLegacy)},
 			sweep.Metric{Name: "out_legacy_fraction", Value: ratio(outLegacy, outTLS+outLegacy)},
 			sweep.Metric{Name: "out_failed_fraction", Value: ratio(outFailed, outTLS+outLegacy+outFailed)},
+			sweep.Metric{Name: "failed_handshakes_per_leecher", Value: ratio(anyFailed, get["peers"])},
 		)
 	}
 	return out, nil

@@ -21,6 +21,7 @@ func TestSwarmMetrics(t *testing.T) {
 		{Name: "wall_s", Value: 1.5},
 		{Name: "sim_seconds_per_wall_second", Value: 40},
 		{Name: "seed", Value: 7},
+		{Name: "peers", Value: 4},
 	}
 	out, err := swarmMetrics("", in)
 	if err != nil {
@@ -44,6 +45,7 @@ func TestSwarmMetrics(t *testing.T) {
 	}
 	for name, want := range map[string]float64{
 		"tls_byte_fraction": 0.75, "out_tls_fraction": 0.75, "out_legacy_fraction": 0.25, "out_failed_fraction": 0.2,
+		"failed_handshakes_per_leecher": 0.5,
 	} {
 		if math.Abs(got[name]-want) > 1e-12 {
 			t.Errorf("%s = %v, want %v", name, got[name], want)

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -112,6 +113,11 @@ func TestShardsPartitionTheRuns(t *testing.T) {
 	runs := p.Runs()
 	if len(runs) != 33 || runs[32].Seed != 9 || runs[3].Point != 1 {
 		t.Fatalf("runs: %d, last seed %d, run 3 point %d", len(runs), runs[32].Seed, runs[3].Point)
+	}
+	for _, r := range runs {
+		if got := p.Run(r.Index); got.Point != r.Point || got.Seed != r.Seed || fmt.Sprint(got.Values) != fmt.Sprint(r.Values) {
+			t.Fatalf("Run(%d) = %+v, want %+v", r.Index, got, r)
+		}
 	}
 	for _, n := range []int{1, 2, 5, 33, 40} {
 		count := make([]int, len(runs))

@@ -70,16 +70,16 @@ func readRuns(path string, p *Plan, sh Shard, metrics []string) ([]Result, error
 	if len(rows) == 0 || !slices.Equal(rows[0], want) {
 		return nil, fmt.Errorf("sweep: %s: header does not match the manifest (want %v)", path, want)
 	}
-	all := p.Runs()
+	total := p.NumRuns()
 	np := len(p.Params)
 	var out []Result
 	for ln, row := range rows[1:] {
 		where := fmt.Sprintf("sweep: %s: line %d", path, ln+2)
 		idx, err := strconv.Atoi(row[0])
-		if err != nil || idx < 0 || idx >= len(all) || !sh.Has(idx) {
+		if err != nil || idx < 0 || idx >= total || !sh.Has(idx) {
 			return nil, fmt.Errorf("%s: run %q is not a run of shard %s of this plan", where, row[0], sh)
 		}
-		r := all[idx]
+		r := p.Run(idx)
 		if row[1] != strconv.Itoa(r.Point) || row[2] != strconv.FormatUint(r.Seed, 10) {
 			return nil, fmt.Errorf("%s: run %d should be point %d seed %d", where, idx, r.Point, r.Seed)
 		}
@@ -143,7 +143,7 @@ func Merge(dirs []string, out string) error {
 		}
 	}
 	slices.SortFunc(all, func(a, b Result) int { return a.Index - b.Index })
-	if want := len(plan.Runs()); len(all) != want {
+	if want := plan.NumRuns(); len(all) != want {
 		return fmt.Errorf("sweep: merge: %d runs in the shards, the plan has %d", len(all), want)
 	}
 	return Write(out, plan, Whole, all)

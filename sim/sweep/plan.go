@@ -94,6 +94,30 @@ func (p *Plan) Runs() []Run {
 	return runs
 }
 
+// NumRuns is the number of runs in the plan.
+func (p *Plan) NumRuns() int {
+	n := len(p.Seeds)
+	for _, pr := range p.Params {
+		n *= len(pr.Values)
+	}
+	return n
+}
+
+// Run returns run idx (0 <= idx < NumRuns) without listing the others:
+// the point number is a mixed-radix number whose last digit is the last
+// parameter's value, as in Grid.
+func (p *Plan) Run(idx int) Run {
+	point := idx / len(p.Seeds)
+	vals := make(Point, len(p.Params))
+	rest := point
+	for i := len(p.Params) - 1; i >= 0; i-- {
+		k := len(p.Params[i].Values)
+		vals[i] = p.Params[i].Values[rest%k]
+		rest /= k
+	}
+	return Run{Index: idx, Point: point, Values: vals, Seed: p.Seeds[idx%len(p.Seeds)]}
+}
+
 // Shard is the slice i of n of a plan (0 <= I < N).
 type Shard struct{ I, N int }
 

@@ -226,3 +226,37 @@ func TestLoadRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoad feeds arbitrary runs.csv and manifest.json bytes to Load (what
+// merge reads from every shard): errors are fine, panics are not, and
+// whatever loads must write back.
+func FuzzLoad(f *testing.F) {
+	p := toyPlanF()
+	dir := f.TempDir()
+	rs, _ := Execute(context.Background(), p, Shard{1, 3}, toyRun, Options{Jobs: 1})
+	if err := Write(dir, p, Shard{1, 3}, rs); err != nil {
+		f.Fatal(err)
+	}
+	man, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	runs, _ := os.ReadFile(filepath.Join(dir, RunsCSVFile))
+	f.Add(man, runs)
+	f.Add(man, []byte("run,point\n1,2\n"))
+	f.Fuzz(func(t *testing.T, man, runs []byte) {
+		d := t.TempDir()
+		os.WriteFile(filepath.Join(d, ManifestFile), man, 0o644)
+		os.WriteFile(filepath.Join(d, RunsCSVFile), runs, 0o644)
+		p, sh, rs, err := Load(d)
+		if err != nil {
+			return
+		}
+		if err := Write(filepath.Join(d, "again"), p, sh, rs); err != nil {
+			t.Fatalf("loaded but cannot write back: %v", err)
+		}
+	})
+}
+
+func toyPlanF() *Plan {
+	a, _ := ParseParam("adoption=0:1:0.5")
+	p, _ := NewPlan("toy.toml", nil, []Param{a}, SeedRange(1, 2))
+	return p
+}
