@@ -81,7 +81,16 @@ func (p *Pins) Pin(addr string, now time.Time) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
-	p.m[addr] = now.Add(p.ttl)
+	exp := now.Add(p.ttl)
+	if old, ok := p.m[addr]; ok && exp.Sub(old) < p.ttl/24 {
+		// Refreshed recently: keep the file as it is rather than rewrite
+		// it on every connection (a restart then shortens this pin by at
+		// most ttl/24).
+		p.m[addr] = exp
+		p.mu.Unlock()
+		return nil
+	}
+	p.m[addr] = exp
 	if len(p.m) > maxPins {
 		p.evictLocked(now)
 	}
