@@ -30,7 +30,14 @@ type FlowReport struct {
 	ClientBytes, ServerBytes     int
 	ClientPackets, ServerPackets int
 	Duration                     time.Duration
+	// Sizes is the payload size of the first data-carrying segments, signed
+	// by direction (+ client to server, − server to client): the shape of
+	// the handshake that encryption does not hide.
+	Sizes []int
 }
+
+// maxSizes bounds FlowReport.Sizes.
+const maxSizes = 16
 
 // JA3 is the JA3 computed from the ClientHello ("" for non-TLS flows).
 func (f *FlowReport) JA3() string {
@@ -124,6 +131,13 @@ func Analyze(mode, pcapPath string, port int, needles []Needle) (*Report, error)
 		first := fl.FirstClientPayload()
 		fr.FET, fr.FirstPayloadLen = fet.Classify(first), len(first)
 		for _, s := range fl.Segments {
+			if len(s.Payload) > 0 && len(fr.Sizes) < maxSizes {
+				n := len(s.Payload)
+				if !s.FromClient {
+					n = -n
+				}
+				fr.Sizes = append(fr.Sizes, n)
+			}
 			if s.FromClient {
 				fr.ClientBytes += len(s.Payload)
 				fr.ClientPackets++
@@ -142,7 +156,11 @@ func Analyze(mode, pcapPath string, port int, needles []Needle) (*Report, error)
 
 // Row is one line of the results table: the main flow of one capture.
 type Row struct {
-	Mode        string `json:"mode"`
+	Mode string `json:"mode"`
+	// Impl and Transport split Mode ("bttls basic" → bttls, basic), so a
+	// document can select a row by plain words.
+	Impl        string `json:"impl"`
+	Transport   string `json:"transport"`
 	Flows       int    `json:"flows"`
 	NDPI        string `json:"ndpi"`
 	Risks       string `json:"risks"`
@@ -158,14 +176,20 @@ type Row struct {
 	Infohash    string `json:"infohash_found"`
 	ClientBytes int    `json:"client_bytes"`
 	ServerBytes int    `json:"server_bytes"`
+	Packets     int    `json:"packets"`
+	DurationMS  int64  `json:"duration_ms"`
+	// Sizes is FlowReport.Sizes of the main flow.
+	Sizes []int `json:"first_payload_sizes"`
 }
 
 // Row summarises the report's main flow for the results table.
 func (r *Report) Row() Row {
 	m := r.Main()
-	row := Row{Mode: r.Mode, Flows: len(r.Flows), JA3: m.JA3(), JA3Tshark: m.TsharkJA3, JA4: m.JA4(),
+	impl, transport, _ := strings.Cut(r.Mode, " ")
+	row := Row{Mode: r.Mode, Impl: impl, Transport: transport, Flows: len(r.Flows), JA3: m.JA3(), JA3Tshark: m.TsharkJA3, JA4: m.JA4(),
 		FirstLen: m.FirstPayloadLen, ClientBytes: m.ClientBytes, ServerBytes: m.ServerBytes,
-		Cipher: cipherName(m.Cipher), TLSVersion: versionName(m.Version)}
+		Cipher: cipherName(m.Cipher), TLSVersion: versionName(m.Version),
+		Packets: m.ClientPackets + m.ServerPackets, DurationMS: m.Duration.Milliseconds(), Sizes: m.Sizes}
 	if n := m.NDPI; n != nil {
 		row.NDPI = n.Protocol
 		if n.Master != "" {

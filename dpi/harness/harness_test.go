@@ -48,14 +48,22 @@ payload; the last column lists every infohash encoding found anywhere in the
 capture. See docs/dpi.md.
 `
 
+// modeOrder sorts the table: libtorrent's modes, then bttls's, each in
+// the order of LibtorrentModes and BttlsModes.
 func modeOrder(m string) string {
-	order := []string{"libtorrent plain", "libtorrent mse", "libtorrent ssl"}
+	var order []string
+	for _, x := range LibtorrentModes {
+		order = append(order, "libtorrent "+x)
+	}
+	for _, x := range BttlsModes {
+		order = append(order, "bttls "+x)
+	}
 	for i, o := range order {
 		if m == o {
 			return fmt.Sprintf("%02d", i)
 		}
 	}
-	return "50 " + m
+	return "99 " + m
 }
 
 func record(r *Report) {

@@ -29,6 +29,12 @@ func writeRows(dir, name string, rows []Row, preamble string) error {
 			r.Mode, dash(r.NDPI), dash(r.Risks), dash(r.SNI), dash(r.ALPN), dash(r.TLSVersion),
 			dash(r.Cipher), dash(r.JA3), dash(r.JA4), r.FET, r.FirstLen, r.Infohash)
 	}
+	md.WriteString("\n## Flow shapes\n\nWhat encryption leaves visible: packets, bytes each way (payload), duration,\nand the payload sizes of the first data segments (+ client→server, − server→client).\n\n")
+	md.WriteString("| mode | packets | client→server B | server→client B | duration | first payload sizes |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&md, "| %s | %d | %d | %d | %d ms | %s |\n", r.Mode, r.Packets, r.ClientBytes, r.ServerBytes,
+			r.DurationMS, signed(r.Sizes))
+	}
 	if err := os.WriteFile(filepath.Join(dir, name+".md"), []byte(md.String()), 0o644); err != nil {
 		return err
 	}
@@ -44,12 +50,13 @@ func writeRows(dir, name string, rows []Row, preamble string) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"mode", "flows", "ndpi", "risks", "sni", "alpn", "tls_version", "cipher", "ja3", "ja3_tshark",
-		"ja4", "fet", "first_payload_len", "infohash_found", "client_bytes", "server_bytes"})
+	w.Write([]string{"mode", "impl", "transport", "flows", "ndpi", "risks", "sni", "alpn", "tls_version", "cipher", "ja3", "ja3_tshark",
+		"ja4", "fet", "first_payload_len", "infohash_found", "client_bytes", "server_bytes", "packets", "duration_ms", "first_payload_sizes"})
 	for _, r := range rows {
-		w.Write([]string{r.Mode, strconv.Itoa(r.Flows), r.NDPI, r.Risks, r.SNI, r.ALPN, r.TLSVersion, r.Cipher,
+		w.Write([]string{r.Mode, r.Impl, r.Transport, strconv.Itoa(r.Flows), r.NDPI, r.Risks, r.SNI, r.ALPN, r.TLSVersion, r.Cipher,
 			r.JA3, r.JA3Tshark, r.JA4, r.FET, strconv.Itoa(r.FirstLen), r.Infohash,
-			strconv.Itoa(r.ClientBytes), strconv.Itoa(r.ServerBytes)})
+			strconv.Itoa(r.ClientBytes), strconv.Itoa(r.ServerBytes), strconv.Itoa(r.Packets),
+			strconv.FormatInt(r.DurationMS, 10), signed(r.Sizes)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -64,4 +71,13 @@ func dash(s string) string {
 		return "–"
 	}
 	return strings.ReplaceAll(s, "|", "/")
+}
+
+// signed formats sizes as "+68 -294 ...".
+func signed(sizes []int) string {
+	s := make([]string, len(sizes))
+	for i, n := range sizes {
+		s[i] = fmt.Sprintf("%+d", n)
+	}
+	return strings.Join(s, " ")
 }
