@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -94,18 +93,25 @@ func (s *Sim) runaway(t *task) *StallError {
 	return &StallError{
 		At:     s.Now(),
 		Reason: fmt.Sprintf("task ran for over %v of wall time without yielding to the scheduler (blocked on a Go channel, mutex or real I/O, or looping)", s.cfg.Watchdog),
-		Tasks:  []TaskInfo{{Name: t.name, ID: t.id, State: "running", Since: s.Now(), Stack: goroutineStack(t.goid)}},
+		Tasks:  []TaskInfo{{Name: t.name, ID: t.id, State: "running", Since: s.Now(), Stack: runningTaskStack()}},
 	}
 }
 
-func goroutineStack(id int64) string {
-	buf := make([]byte, 1<<20)
+// runningTaskStack finds the stack of the task that holds control: the one
+// goroutine under taskMain that is neither parked in the scheduler nor
+// waiting to start. (Looking it up only when needed keeps task start cheap.)
+func runningTaskStack() string {
+	buf := make([]byte, 8<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	prefix := []byte("goroutine " + strconv.FormatInt(id, 10) + " ")
 	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if bytes.HasPrefix(g, prefix) {
-			return string(g)
+		if !bytes.Contains(g, []byte("sim.(*Sim).taskMain")) || bytes.Contains(g, []byte("sim.(*Sim).park(")) {
+			continue
 		}
+		lines := bytes.SplitN(g, []byte("\n"), 3)
+		if len(lines) > 1 && bytes.HasPrefix(lines[1], []byte("github.com/bttls/bttls/sim.(*Sim).taskMain(")) {
+			continue // not started yet
+		}
+		return string(g)
 	}
 	return "(stack not found)"
 }

@@ -1,11 +1,8 @@
 package sim
 
 import (
-	"bytes"
 	"fmt"
-	"runtime"
 	"runtime/debug"
-	"strconv"
 	"time"
 )
 
@@ -32,7 +29,6 @@ type task struct {
 	killed    bool
 	reason    string // what it is parked on, for stall reports
 	parkedAt  int64
-	goid      int64
 	// until is the deadline of the current park (0: none). timer is the
 	// task's pending deadline event, kept across parks: a reader that parks
 	// again and again with a deadline minutes ahead re-arms one event when
@@ -57,7 +53,6 @@ func (s *Sim) Go(name string, f func()) {
 
 func (s *Sim) taskMain(t *task, f func()) {
 	<-t.resume
-	t.goid = currentGoroutineID()
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(killedPanic); !ok && s.failure == nil {
@@ -251,15 +246,4 @@ func (s *Sim) WakeAll(q *WaitQueue) {
 	}
 	clear(q.waiters)
 	q.waiters = q.waiters[:0]
-}
-
-func currentGoroutineID() int64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		id, _ := strconv.ParseInt(string(b[:i]), 10, 64)
-		return id
-	}
-	return 0
 }
