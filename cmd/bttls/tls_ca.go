@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -163,13 +161,9 @@ func caTorrent(in, out, caPath, modes string) error {
 	if err != nil {
 		return err
 	}
-	var ms []int
-	for _, f := range strings.Split(modes, ",") {
-		m, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return fmt.Errorf("--modes %q: want 1, 2 or 1,2", modes)
-		}
-		ms = append(ms, m)
+	ms, err := parseModes(modes)
+	if err != nil {
+		return err
 	}
 	fsRaw, err := fullstrict.MakeTorrent(raw, caPEM, ms)
 	if err != nil {

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/strict"
 )
@@ -17,6 +20,8 @@ import (
 type tlsCreateOptions struct {
 	strict bool
 	epochs int
+	ca     string
+	modes  string
 }
 
 // addTLSCreateFlags registers the level flags on create's flag set.
@@ -27,16 +32,49 @@ its magnet link) know; peers who know just the infohash can neither join nor
 fetch it. Sets private=1. Writes OUT.torrent.seed (keep it offline: it makes
 the secrets of later epochs, see 'bttls strict --rotate')`)
 	fs.IntVar(&o.epochs, "strict-epochs", strict.DefaultEpochs, "how many times a Strict secret can be rotated (N of the hash chain)")
+	fs.StringVar(&o.ca, "ca", "", `make a Full Strict torrent for the swarm CA in CA.pem ('bttls ca init DIR'
+makes one): only peers holding a certificate from it can join`)
+	fs.StringVar(&o.modes, "modes", "1,2", "with --ca: wire modes allowed: 1 (libtorrent SSL-torrent compatible, infohash in the TLS SNI), 2 (nothing in the clear), or 1,2")
 	return o
 }
 
 // apply turns the torrent meta.Create made into the chosen level and
 // returns the bytes to write, with lines to print after create's own.
 func (o *tlsCreateOptions) apply(raw []byte, out string) ([]byte, []string, error) {
-	if !o.strict {
-		return raw, nil, nil
+	switch {
+	case o.strict && o.ca != "":
+		return nil, nil, fmt.Errorf("--strict and --ca exclude each other: a torrent has one level")
+	case o.strict:
+		return makeStrict(raw, out, o.epochs)
+	case o.ca != "":
+		caPEM, err := os.ReadFile(o.ca)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--ca: %w", err)
+		}
+		ms, err := parseModes(o.modes)
+		if err != nil {
+			return nil, nil, err
+		}
+		fsRaw, err := fullstrict.MakeTorrent(raw, caPEM, ms)
+		if err != nil {
+			return nil, nil, err
+		}
+		return fsRaw, []string{fmt.Sprintf("level:    full strict, modes %s; peers need a certificate from %s's CA (bttls ca cert / ca issue)", o.modes, o.ca)}, nil
 	}
-	return makeStrict(raw, out, o.epochs)
+	return raw, nil, nil
+}
+
+// parseModes parses "1", "2" or "1,2".
+func parseModes(s string) ([]int, error) {
+	var ms []int
+	for _, f := range strings.Split(s, ",") {
+		m, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || (m != 1 && m != 2) {
+			return nil, fmt.Errorf("--modes %q: want 1, 2 or 1,2", s)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
 }
 
 // seedFile is OUT.torrent.seed: what rotating a Strict secret needs.
