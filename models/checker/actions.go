@@ -125,6 +125,51 @@ func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
 		return &action{run: func(x *ctx, k func() bool) bool {
 			return it(x, func() bool { return body.run(x, k) })
 		}}
+	case eForall:
+		// TLC takes \A x \in S : A as the conjunction A[x1] /\ A[x2] /\ ...,
+		// so a body that branches multiplies the ways to take the step.
+		ns := s.child()
+		it, _ := cp.iterator(e.Bounds, s, ns, md)
+		body := cp.action(e.Args[0], ns, md)
+		if body.guard != nil {
+			break
+		}
+		var slots []int
+		for _, b := range e.Bounds {
+			for _, n := range b.Names {
+				bd, _ := ns.lookup(n)
+				slots = append(slots, bd.slot)
+			}
+		}
+		return &action{run: func(x *ctx, k func() bool) bool {
+			var combos [][]Value
+			it(x, func() bool {
+				c := make([]Value, len(slots))
+				for i, sl := range slots {
+					c[i] = x.locals[x.base+sl]
+				}
+				combos = append(combos, c)
+				return true
+			})
+			bind := func(i int) {
+				for j, sl := range slots {
+					x.locals[x.base+sl] = combos[i][j]
+				}
+			}
+			var step func(i int) bool
+			step = func(i int) bool {
+				if i == len(combos) {
+					return k()
+				}
+				bind(i)
+				return body.run(x, func() bool {
+					r := step(i + 1)
+					bind(i)
+					return r
+				})
+			}
+			return step(0)
+		}}
 	case eIf:
 		a := cp.action(e.Args[1], s, md)
 		b := cp.action(e.Args[2], s, md)
@@ -354,6 +399,13 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 	}
 	if len(e.Args) != len(d.def.Params) {
 		cerr(e.Pos, "%s takes %d arguments, given %d", e.Name, len(d.def.Params), len(e.Args))
+	}
+	if len(d.def.Params) == 0 {
+		// TLC evaluates constant definitions once, before the search, so
+		// their disjunctions never branch: treat them as values.
+		if vco := cp.compileDef(d, md); vco.done && !vco.dyn {
+			return nil
+		}
 	}
 	co, ok := d.acts[md]
 	if !ok {

@@ -56,6 +56,9 @@ type succ struct {
 	fp    uint64
 	state []Value // nil when the state was already known before the batch
 	bad   int     // index of the first violated invariant, or -1
+	// out: the state violates a CONSTRAINT. Like TLC, it is counted as
+	// generated but neither stored, checked nor explored.
+	out bool
 }
 
 type stateResult struct {
@@ -200,6 +203,10 @@ func (ex *explorer) run() {
 		md.init.run(x, func() bool {
 			md.complete(x, "Init")
 			st := append([]Value(nil), x.nxt...)
+			if !md.satisfiesConstraints(x, st) {
+				inits = append(inits, succ{out: true})
+				return true
+			}
 			inits = append(inits, succ{fp: md.fingerprint(x, st), state: st, bad: md.firstBad(x, st)})
 			return true
 		})
@@ -210,7 +217,7 @@ func (ex *explorer) run() {
 	}
 	for _, s := range inits {
 		res.Generated++
-		if !ex.seen.insert(s.fp) {
+		if s.out || !ex.seen.insert(s.fp) {
 			continue
 		}
 		res.Distinct++
@@ -219,15 +226,8 @@ func (ex *explorer) run() {
 			res.Violation = &Violation{Kind: "invariant", Name: md.invariants[s.bad].name, Trace: ex.trace(idx)}
 			return
 		}
-		var ok bool
-		if err := evalGuard(func() { ok = md.satisfiesConstraints(x, s.state) }); err != nil {
-			res.Violation = &Violation{Kind: "error", Err: err, Trace: ex.trace(idx)}
-			return
-		}
-		if ok {
-			frontier = append(frontier, s.state)
-			frontIdx = append(frontIdx, idx)
-		}
+		frontier = append(frontier, s.state)
+		frontIdx = append(frontIdx, idx)
 	}
 	if len(inits) > 0 {
 		res.Depth = 1
@@ -266,6 +266,9 @@ func (ex *explorer) run() {
 				}
 				for _, s := range r.succs {
 					res.Generated++
+					if s.out {
+						continue
+					}
 					if !ex.seen.insert(s.fp) {
 						if ex.graph {
 							ex.edges[pidx] = append(ex.edges[pidx], ex.fpIndex[s.fp])
@@ -288,10 +291,8 @@ func (ex *explorer) run() {
 						res.Left = int64(len(frontier)-i-1) + int64(len(nextFront))
 						return
 					}
-					if md.satisfiesConstraints(x, s.state) {
-						nextFront = append(nextFront, s.state)
-						nextIdx = append(nextIdx, idx)
-					}
+					nextFront = append(nextFront, s.state)
+					nextIdx = append(nextIdx, idx)
 				}
 				r.succs = nil
 			}
@@ -344,6 +345,10 @@ func (ex *explorer) successors(x *ctx, st []Value) stateResult {
 				return true
 			}
 			ns := append([]Value(nil), x.nxt...)
+			if !md.satisfiesConstraints(x, ns) {
+				out = append(out, succ{out: true})
+				return true
+			}
 			out = append(out, succ{fp: fp, state: ns, bad: md.firstBad(x, ns)})
 			return true
 		})
