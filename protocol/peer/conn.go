@@ -25,6 +25,10 @@ const (
 	// writes keep syscalls few without a large buffer per connection.
 	uploadChunk = 4
 	readBufSize = 4 << 10
+	// fastReadBufSize replaces it once a connection has carried
+	// fastReadAfter bytes: fewer, larger reads for the busy ones only.
+	fastReadBufSize = 64 << 10
+	fastReadAfter   = 4 << 20
 	// maxKeptWriteBuf bounds the write buffer a driver keeps between rounds.
 	maxKeptWriteBuf = (uploadChunk + 1) * (16<<10 + 13)
 )
@@ -322,8 +326,10 @@ func putUint32(b []byte, v uint32) {
 // readLoop decodes messages into the inbox, pausing while it is full.
 func (cn *conn) readLoop() {
 	e := cn.t.c.e
-	r := wire.NewReader(bufio.NewReaderSize(cn.tc, readBufSize))
+	br := bufio.NewReaderSize(cn.tc, readBufSize)
+	r := wire.NewReader(br)
 	var pooled []byte
+	total := 0
 	r.Alloc = func(n int) []byte {
 		pooled = cn.t.c.getBuf(n)
 		if pooled != nil {
@@ -340,6 +346,14 @@ func (cn *conn) readLoop() {
 			return
 		}
 		n := len(m.Block) + len(m.Bitfield) + len(m.Payload) + 16
+		if total < fastReadAfter {
+			if total += n; total >= fastReadAfter {
+				// The new buffer reads what the small one still holds first.
+				alloc := r.Alloc
+				r = wire.NewReader(bufio.NewReaderSize(br, fastReadBufSize))
+				r.Alloc = alloc
+			}
+		}
 		cn.mu.Lock()
 		cn.inbox = append(cn.inbox, m)
 		if pooled != nil {
