@@ -58,8 +58,8 @@ func (tr *Tracker) Log() string {
 	return strings.Join(tr.lines, "\n")
 }
 
-// WaitAnnounce waits for an announce line containing every one of parts,
-// e.g. `client "-TR3000-"` and "left=0", and returns it.
+// WaitAnnounce waits for a logged line (announces, scrapes) containing
+// every one of parts, e.g. `client "-TR3000-"` and "left=0", and returns it.
 func (tr *Tracker) WaitAnnounce(timeout time.Duration, parts ...string) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for {

@@ -28,6 +28,10 @@ func TestTrackerLibtorrentToTransmission(t *testing.T) {
 	if err := WaitFile(filepath.Join(leechDir, "payload.bin"), size, sum, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// Transmission also scrapes (BEP 48), at the URL it derives from ours.
+	if _, err := tr.WaitAnnounce(10*time.Second, "scrape from", "1 torrents"); err != nil {
+		t.Fatal(err)
+	}
 	// BEP 3: a client that finishes says so; the tracker counts it a seed.
 	if _, err := tr.WaitAnnounce(10*time.Second, `client "-TR`, `event="completed"`, "left=0", "2 seeds, 0 leechers"); err != nil {
 		t.Fatal(err)

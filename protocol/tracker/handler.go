@@ -125,12 +125,15 @@ func (p *peerEntry) listing(ap netip.AddrPort, requesterTLS bool) (uint16, byte)
 func (t *Tracker) ServeScrape(w http.ResponseWriter, r *http.Request) {
 	hashes, err := parseScrape(r.URL.RawQuery)
 	if err != nil {
+		t.logf("scrape from %s: %v", r.RemoteAddr, err)
 		writeFailure(w, err)
 		return
 	}
+	files := t.scrape(hashes)
+	t.logf("scrape from %s: %d torrents", r.RemoteAddr, len(files))
 	writeBencode(w, struct {
 		Files map[string]scrapeEntry `bencode:"files"`
-	}{t.scrape(hashes)})
+	}{files})
 }
 
 // writeFailure sends a BEP 3 failure: HTTP 200 with a "failure reason",
