@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bttls/bttls/sim/scenario"
+	"github.com/bttls/bttls/sim/swarm"
+)
+
+func init() {
+	register(command{
+		name:    "bench",
+		summary: "measure the simulator: a flash crowd of N peers, speed, memory per peer, crypto floor",
+		run:     runBench,
+	})
+}
+
+const benchHelp = `usage: btsim bench [--peers N] [--size SIZE] [--transport T] [flags]
+
+Runs a flash crowd (N leechers, one seeder, every peer on the same links)
+with real protocol code and reports how the simulator performs:
+  sim-s per wall-s   virtual seconds simulated per wall-clock second
+  memory per peer    peak Go heap + stacks (sampled every virtual 5 s) / peers
+  crypto floor       CPU time the run's real crypto and hashing alone need
+                     (TLS handshakes, AES-GCM, RC4, SHA-1, measured here
+                     first), and the wall time's ratio to it: what the
+                     simulator itself costs on top.
+
+Examples:
+  btsim bench --peers 1000
+  btsim bench --peers 10000 --size 4MiB --max-conns 30 --cpuprofile cpu.pprof
+
+flags:
+`
+
+func runBench(args []string) int {
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(os.Stderr, benchHelp)
+		fs.PrintDefaults()
+	}
+	peers := fs.Int("peers", 1000, "leechers in the flash crowd")
+	size := fs.String("size", "4MiB", "torrent size")
+	piece := fs.String("piece", "64KiB", "piece size")
+	transport := fs.String("transport", "tls-basic", "what every peer speaks: plain, mse, tls-basic or legacy")
+	maxConns := fs.Int("max-conns", 30, "connections per peer")
+	up := fs.String("up", "2Mbit", "leechers' upload capacity")
+	down := fs.String("down", "16Mbit", "leechers' download capacity")
+	seedUp := fs.String("seed-up", "100Mbit", "the seeder's upload capacity")
+	seed := fs.Uint64("seed", 1, "seed of the run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "btsim bench: unexpected arguments %q (see btsim bench --help)\n", fs.Args())
+		return 2
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1) // see btsim run
+	}
+	text := fmt.Sprintf(`
+name = "bench"
+seed = %d
+duration = "2h"
+[torrent]
+size = %q
+piece_size = %q
+[swarm]
+peers = %d
+max_conns = %d
+seeder_class = "seed"
+[[class]]
+name = "seed"
+fraction = 0.0
+up = %q
+down = %q
+latency = "10ms"
+[[class]]
+name = "peer"
+fraction = 1.0
+up = %q
+down = %q
+latency = "20ms"
+[[mix]]
+transport = %q
+fraction = 1.0
+`, *seed, *size, *piece, *peers, *maxConns, *seedUp, *seedUp, *up, *down, *transport)
+	sc, err := scenario.Parse("bench flags", []byte(text))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
+		return 2
+	}
+	costs, err := swarm.Calibrate()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
+		return 1
+	}
+	fmt.Printf("calibration: %v\n", costs)
+
+	var peak uint64
+	var lastSample time.Duration
+	opt := swarm.Options{Progress: func(done, total int, now time.Duration) {
+		if now-lastSample < 5*time.Second && done < total {
+			return
+		}
+		lastSample = now
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse+ms.StackInuse)
+		if stderrIsTerminal() {
+			fmt.Fprintf(os.Stderr, "\rvirtual %6.0fs  completed %d/%d  heap+stacks %d MiB ", now.Seconds(), done, total, (ms.HeapInuse+ms.StackInuse)>>20)
+		}
+	}}
+	stop, err := startProfile(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
+		return 1
+	}
+	res, err := swarm.Run(sc, opt)
+	stop()
+	if stderrIsTerminal() {
+		fmt.Fprintln(os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
+		return 1
+	}
+	res.WriteSummary(os.Stdout)
+	floor := res.Floor(costs)
+	fmt.Printf("bench: %d peers, %s %s, %d max conns: %.1f sim-s per wall-s; peak heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, wall %.1fs = %.1f× the floor\n",
+		*peers, *transport, *size, *maxConns, res.SpeedUp, peak>>20, float64(peak)/1024/float64(*peers+1),
+		floor.Seconds(), res.Wall.Seconds(), res.Wall.Seconds()/max(floor.Seconds(), 1e-9))
+	return 0
+}
