@@ -137,7 +137,13 @@ type Client struct {
 	mu       sync.Mutex
 	torrents []*Torrent // in the order added
 	closed   bool
+	// inbound counts accepted connections still in their handshakes.
+	inbound int
 }
+
+// maxInboundHandshakes bounds accepted connections that have not finished
+// their handshakes, so a flood of idle connections costs little.
+const maxInboundHandshakes = 64
 
 // New starts a client (and its listener, if Config.ListenAddr is set).
 func New(cfg Config) (*Client, error) {
@@ -246,6 +252,17 @@ func (c *Client) acceptLoop() {
 				c.logf("peer: accept: %v", err)
 			}
 			return
+		}
+		c.mu.Lock()
+		busy := c.inbound >= maxInboundHandshakes
+		if !busy {
+			c.inbound++
+		}
+		c.mu.Unlock()
+		if busy {
+			c.logf("peer: refusing %s: %d handshakes in progress", nc.RemoteAddr(), maxInboundHandshakes)
+			nc.Close()
+			continue
 		}
 		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc) })
 	}

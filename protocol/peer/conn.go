@@ -98,20 +98,32 @@ func (c *Client) handshakeOut(t *Torrent, tc *transport.Conn, addr string) (*con
 // handleInbound sets up the transport and the BEP 3 handshake of an
 // accepted connection, then runs it.
 func (c *Client) handleInbound(nc net.Conn) {
-	nc.SetDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
-	tc, err := c.cfg.Acceptor.Accept(c.e, nc, c, c.cfg.HandshakeTimeout)
+	cn, err := c.setupInbound(nc)
+	c.mu.Lock()
+	c.inbound--
+	c.mu.Unlock()
 	if err != nil {
 		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
-		nc.Close()
-		return
-	}
-	cn, err := c.handshakeIn(tc)
-	if err != nil {
-		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
-		tc.Close()
 		return
 	}
 	cn.run()
+}
+
+// setupInbound runs the transport and BEP 3 handshakes of an accepted
+// connection; on failure the connection is closed.
+func (c *Client) setupInbound(nc net.Conn) (*conn, error) {
+	nc.SetDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
+	tc, err := c.cfg.Acceptor.Accept(c.e, nc, c, c.cfg.HandshakeTimeout)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	cn, err := c.handshakeIn(tc)
+	if err != nil {
+		tc.Close()
+		return nil, err
+	}
+	return cn, nil
 }
 
 func (c *Client) handshakeIn(tc *transport.Conn) (*conn, error) {

@@ -174,3 +174,35 @@ func TestHostileInputDropsOnlyThatPeer(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleConnectionFlood: connections that never send a handshake do not
+// stop a real peer from getting through.
+func TestIdleConnectionFlood(t *testing.T) {
+	tor, data := makeTorrent(t, 64<<10, 0)
+	seedCfg := fastConfig()
+	seedCfg.HandshakeTimeout = 300 * time.Millisecond
+	seed := newClient(t, seedCfg)
+	ss, _ := storage.NewMemory(tor, data)
+	seed.AddTorrent(tor, ss)
+	var idle []net.Conn
+	for range maxInboundHandshakes + 20 {
+		c, err := net.Dial("tcp", seed.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	// The extra ones are refused at once, the others time out: then a real
+	// peer gets in.
+	time.Sleep(500 * time.Millisecond)
+	c := newClient(t, fastConfig())
+	st, _ := storage.NewMemory(tor, nil)
+	lt, _ := c.AddTorrent(tor, st)
+	lt.AddPeers(seed.Addr().String())
+	waitComplete(t, 30*time.Second, lt)
+}

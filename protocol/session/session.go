@@ -75,6 +75,10 @@ func (c *Config) defaults() {
 	}
 }
 
+// maxWasted is how many unwanted bytes a peer may send before the share
+// of them counts against it.
+const maxWasted = 8 << 20
+
 // EventKind says what an Event reports.
 type EventKind uint8
 
@@ -441,6 +445,11 @@ func (s *Session) Tick(now time.Time) error {
 	s.now = now
 	if now.Sub(s.lastRecv) > s.cfg.IdleTimeout {
 		return fmt.Errorf("session: nothing received for %v", now.Sub(s.lastRecv).Round(time.Second))
+	}
+	// Endgame duplicates and blocks cancelled in flight are wasted too, but
+	// a peer that mostly sends what nobody asked for is hostile.
+	if s.wasted > maxWasted && s.wasted > s.downloaded/2 {
+		return fmt.Errorf("session: %d of %d bytes received were not requested", s.wasted, s.downloaded)
 	}
 	if len(s.outstanding) > 0 && now.Sub(s.lastBlock) > s.cfg.RequestTimeout {
 		s.snubbed = true

@@ -270,3 +270,15 @@ func TestPipelineGrowsWithRate(t *testing.T) {
 		t.Fatalf("%d outstanding after a second at 40 blocks/s, want 40", n)
 	}
 }
+
+func TestUnrequestedDataDropsPeer(t *testing.T) {
+	content := make([]byte, 2*pieceLen)
+	sd := newSide(t, content, false, Config{})
+	block := make([]byte, picker.BlockSize)
+	for i := 0; i*len(block) <= maxWasted; i++ {
+		sd.s.Step(wire.Message{Type: wire.Piece, Index: 0, Begin: 0, Block: block}, t0)
+	}
+	if err := sd.s.Tick(t0.Add(time.Second)); err == nil || !strings.Contains(err.Error(), "not requested") {
+		t.Fatalf("got %v, want an error about unrequested data", err)
+	}
+}
