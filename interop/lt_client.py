@@ -37,7 +37,7 @@ def main():
     args = ap.parse_args()
 
     settings = {
-        "listen_interfaces": "%s:%d" % (args.host, args.port),
+        "listen_interfaces": ("[%s]:%d" if ":" in args.host else "%s:%d") % (args.host, args.port),
         "outgoing_interfaces": args.host,
         "enable_dht": False,
         "enable_lsd": False,

@@ -20,14 +20,21 @@ type Tracker struct {
 	lines []string
 }
 
-// StartTracker runs a bttls tracker until the test ends.
+// StartTracker runs a bttls tracker on 127.0.0.1 until the test ends.
 func StartTracker(t testing.TB, interval time.Duration) *Tracker {
+	t.Helper()
+	return StartTrackerOn(t, "127.0.0.1:0", interval)
+}
+
+// StartTrackerOn runs a bttls tracker on addr (e.g. "[::1]:0") until the
+// test ends; it skips the test if addr cannot be bound.
+func StartTrackerOn(t testing.TB, addr string, interval time.Duration) *Tracker {
 	t.Helper()
 	tr := &Tracker{}
 	e := env.OS{}
-	l, err := e.Listen("tcp", "127.0.0.1:0")
+	l, err := e.Listen("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("interop: cannot listen on %s: %v", addr, err)
 	}
 	srv := tracker.NewServer(e, tracker.NewTracker(e, tracker.Config{Interval: interval, Logf: tr.logf}))
 	done := make(chan error, 1)

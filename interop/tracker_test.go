@@ -61,3 +61,25 @@ func TestTrackerLibtorrentToRtorrent(t *testing.T) {
 	}
 	t.Logf("tracker log:\n%s", tr.Log())
 }
+
+// TestTrackerIPv6Libtorrent: over ::1 the tracker lists peers in peers6
+// (BEP 7), and libtorrent finds its seed there.
+func TestTrackerIPv6Libtorrent(t *testing.T) {
+	tr := StartTrackerOn(t, "[::1]:0", time.Minute)
+	seedDir, leechDir := t.TempDir(), t.TempDir()
+	const size = 1<<20 + 5
+	file, sum := MakeFile(t, seedDir, "payload6.bin", size, 3)
+	torrent, _ := MakeTorrent(t, file, tr.URL, 64<<10)
+
+	StartLibtorrent(t, LibtorrentOptions{Torrent: torrent, Dir: seedDir, Host: "::1"})
+	if _, err := tr.WaitAnnounce(20*time.Second, "from [::1]:", `client "-LT`, "left=0"); err != nil {
+		t.Fatal(err)
+	}
+	StartLibtorrent(t, LibtorrentOptions{Torrent: torrent, Dir: leechDir, Host: "::1"})
+	if _, err := tr.WaitAnnounce(20*time.Second, "from [::1]:", `client "-LT`, "left=1048581", "sent 1 peers"); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitFile(filepath.Join(leechDir, "payload6.bin"), size, sum, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
