@@ -77,6 +77,8 @@ func runGet(args []string) int {
 		fmt.Fprintf(os.Stderr, "bttls get: %v\n", err)
 		return 2
 	}
+	// A magnet link may carry the torrent's level (a Strict secret).
+	cfg.MagnetSecurity = pf.tls.magnetSecurity
 	src := fs.Arg(0)
 	var (
 		t       *meta.Torrent

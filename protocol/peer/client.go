@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/transport"
 )
 
@@ -40,6 +41,10 @@ type Config struct {
 	// is known; its result becomes transport.Torrent.Security (the TLS
 	// layer reads the torrent's level and secrets from the raw dict).
 	TorrentSecurity SecurityFunc
+	// MagnetSecurity, when set, gives the transport.Torrent.Security of a
+	// magnet link's torrent until its metadata arrives (a Strict secret
+	// travels in the link); TorrentSecurity takes over then.
+	MagnetSecurity func(meta.Magnet) (any, error)
 	// Announce contacts a tracker; nil disables trackers.
 	Announce AnnounceFunc
 	// AnnounceExtra adds query keys to every announce (the TLS layer's

@@ -92,10 +92,20 @@ func (c *Client) AddTorrent(m *meta.Torrent, s storage.Storage) (*Torrent, error
 // fetched from peers with BEP 9 and checked against the infohash, then
 // open is called for the storage and the download starts.
 func (c *Client) AddMagnet(m meta.Magnet, open OpenStorageFunc) (*Torrent, error) {
+	var sec any
+	if c.cfg.MagnetSecurity != nil {
+		var err error
+		if sec, err = c.cfg.MagnetSecurity(m); err != nil {
+			return nil, fmt.Errorf("peer: magnet link: %w", err)
+		}
+	}
 	t, err := c.newTorrent(m.InfoHash, m.Name, m.Trackers, open)
 	if err != nil {
 		return nil, err
 	}
+	t.mu.Lock()
+	t.tt.Security = sec
+	t.mu.Unlock()
 	c.start(t)
 	t.AddPeers(m.Peers...)
 	return t, nil
