@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -117,8 +118,25 @@ func TestMode2(t *testing.T) {
 	foreign := &Material{Swarm: p.swarm, Identity: other.peer(t, now, DefaultPeerValidity)}
 	expired := &Material{Swarm: p.swarm, Identity: p.peer(t, now.Add(-3*24*time.Hour), 24*time.Hour)}
 	stolen := &Material{Swarm: p.swarm, Identity: &Identity{Chain: good.Identity.Chain, Leaf: good.Identity.Leaf, Key: good2.Identity.Key}}
+	named := func(name string) *Material {
+		key, _ := NewKey(rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), DNSNames: []string{name}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, p.issuing, key.Public(), p.issuingKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := NewIdentity([][]byte{der, p.issuing.Raw}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Material{Swarm: p.swarm, Identity: id}
+	}
 	wrongTorrent := &Material{Swarm: &Swarm{CA: p.root, Name: "x", BasicKey: tlslevel.BasicKey([]byte("another infohash....")), Modes: []int{2}}, Identity: good2.Identity}
 
+	// A certificate naming the torrent (not "*") is as good as "*".
+	if c, s := mode2(t, named("data.bin"), good2); c.err != nil || s.err != nil {
+		t.Fatalf("leaf naming the torrent: initiator %v, responder %v", c.err, s.err)
+	}
 	c, s := mode2(t, good, good2)
 	if c.err != nil || s.err != nil {
 		t.Fatalf("initiator %v, responder %v", c.err, s.err)
@@ -136,6 +154,7 @@ func TestMode2(t *testing.T) {
 		{"expired certificate", expired, ErrUntrusted, "expired"},
 		{"someone else's certificate", stolen, nil, "signature does not verify"},
 		{"another torrent", wrongTorrent, tlslevel.ErrBadProof, ""},
+		{"certificate for another torrent name", named("other.iso"), ErrWrongName, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, s := mode2(t, tt.client, good2)
