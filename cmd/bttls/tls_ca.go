@@ -29,6 +29,7 @@ const caHelp = `usage: bttls ca init DIR [--name NAME]
        bttls ca torrent IN.torrent -o OUT.torrent --ca DIR/ca.pem [--modes 1,2]
        bttls ca issue DIR --out PREFIX [--valid 24h]
        bttls ca cert --issuer URL --token TOKEN --torrent X.torrent --out PREFIX
+       bttls ca cert --issuer URL --renew --torrent X.torrent --out PREFIX
 
 A Full Strict torrent names a swarm CA; every peer holds a short-lived
 certificate chaining to it, and peers verify each other's.
@@ -45,7 +46,10 @@ certificate chaining to it, and peers verify each other's.
            the CA's holder, or for libtorrent peers.
   cert     makes a key here, sends only a certificate request to an issuer,
            and writes the returned chain to PREFIX.pem and the key to
-           PREFIX.key (the key never leaves this machine).
+           PREFIX.key (the key never leaves this machine). With --renew it
+           proves possession of the current PREFIX.pem/PREFIX.key instead of
+           a token and replaces them with a fresh certificate for the same
+           key (run it before half the lifetime has passed).
 
 Then: bttls seed|get X.torrent ... --tls-cert PREFIX.pem --tls-key PREFIX.key
 
@@ -75,6 +79,7 @@ func runCA(args []string) int {
 	issuerURL := fs.String("issuer", "", "cert: the issuer's URL (a tracker's /issue)")
 	token := fs.String("token", "", "cert: the token the swarm's operator gave you")
 	torrent := fs.String("torrent", "", "cert: the Full Strict torrent the certificate is for")
+	renew := fs.Bool("renew", false, "cert: renew PREFIX.pem with its own key instead of using a token")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -103,11 +108,11 @@ func runCA(args []string) int {
 		}
 		err = caIssue(fs.Arg(0), *prefix, *valid)
 	case "cert":
-		if *issuerURL == "" || *token == "" || *torrent == "" || *prefix == "" {
-			err = errors.New("cert wants --issuer, --token, --torrent and --out")
+		if *issuerURL == "" || (*token == "") == !*renew || *torrent == "" || *prefix == "" {
+			err = errors.New("cert wants --issuer, --torrent, --out, and --token or --renew")
 			break
 		}
-		err = caCert(*issuerURL, *token, *torrent, *prefix)
+		err = caCert(*issuerURL, *token, *renew, *torrent, *prefix)
 	default:
 		err = fmt.Errorf("unknown action %q (init, torrent, issue, cert)", args[0])
 	}
@@ -200,7 +205,7 @@ func caIssue(dir, prefix string, valid time.Duration) error {
 	return nil
 }
 
-func caCert(issuerURL, token, torrentPath, prefix string) error {
+func caCert(issuerURL, token string, renew bool, torrentPath, prefix string) error {
 	t, err := meta.Load(torrentPath)
 	if err != nil {
 		return err
@@ -209,16 +214,26 @@ func caCert(issuerURL, token, torrentPath, prefix string) error {
 	if err != nil {
 		return err
 	}
-	key, err := fullstrict.NewKey(rand.Reader)
-	if err != nil {
-		return err
-	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	id, _, err := issuer.Fetch(client, issuerURL, t.InfoHash, key, issuer.Credential{Token: token}, swarm.CA, rand.Reader)
-	if err != nil {
-		return err
+	var id *fullstrict.Identity
+	if renew {
+		cur, err := fullstrict.LoadIdentity(prefix+".pem", prefix+".key")
+		if err != nil {
+			return err
+		}
+		if id, _, err = issuer.FetchRenewal(client, issuerURL, t.InfoHash, cur, swarm.CA, rand.Reader); err != nil {
+			return err
+		}
+	} else {
+		key, err := fullstrict.NewKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		if id, _, err = issuer.Fetch(client, issuerURL, t.InfoHash, key, issuer.Credential{Token: token}, swarm.CA, rand.Reader); err != nil {
+			return err
+		}
 	}
-	if err := writeKeyPair(prefix, id.Chain, key); err != nil {
+	if err := writeKeyPair(prefix, id.Chain, id.Key); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s.pem (valid until %s) and %s.key (made here; only a certificate request was sent)\n", prefix, id.Leaf.NotAfter.Format(time.RFC3339), prefix)

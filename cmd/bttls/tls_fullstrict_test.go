@@ -61,6 +61,16 @@ func TestFullStrictMode2WithIssuer(t *testing.T) {
 			t.Fatalf("ca cert for %s: %v\n%s", who, err, out)
 		}
 	}
+	before, _ := os.ReadFile(filepath.Join(dir, "bob.pem"))
+	keyBefore, _ := os.ReadFile(filepath.Join(dir, "bob.key"))
+	if out, err := exec.Command(bin, "ca", "cert", "--issuer", url, "--renew", "--torrent", fsTor, "--out", filepath.Join(dir, "bob")).CombinedOutput(); err != nil {
+		t.Fatalf("renewal: %v\n%s", err, out)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "bob.pem"))
+	keyAfter, _ := os.ReadFile(filepath.Join(dir, "bob.key"))
+	if bytes.Equal(before, after) || !bytes.Equal(keyBefore, keyAfter) {
+		t.Fatal("renewal should replace the certificate and keep the key")
+	}
 	if out, err := exec.Command(bin, "ca", "cert", "--issuer", url, "--token", "mallory", "--torrent", fsTor, "--out", filepath.Join(dir, "mallory")).CombinedOutput(); err == nil || !strings.Contains(string(out), "unknown token") {
 		t.Fatalf("a wrong token got a certificate: %v\n%s", err, out)
 	}
