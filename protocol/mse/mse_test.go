@@ -68,12 +68,15 @@ func lookupOne(skey []byte) func([20]byte) ([]byte, bool) {
 	return func(h [20]byte) ([]byte, bool) { return skey, h == want }
 }
 
+// selectPrefer chooses m when offered, else whichever known method is.
 func selectPrefer(m Method) func(Method) Method {
 	return func(p Method) Method {
-		if p&m != 0 {
-			return m
+		for _, c := range []Method{m, RC4, Plaintext} {
+			if p&c != 0 {
+				return c
+			}
 		}
-		return p & (Plaintext | RC4) & -(p & (Plaintext | RC4))
+		return 0
 	}
 }
 
