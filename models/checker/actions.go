@@ -422,7 +422,7 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 	args := make([]evalFn, len(e.Args))
 	for i, a := range e.Args {
 		if d.def.Params[i].Arity > 0 {
-			args[i] = constFn(cp.opValue(a, d.def.Params[i].Arity, s, md))
+			args[i] = cp.opArg(a, d.def.Params[i].Arity, s, md)
 			continue
 		}
 		args[i], _ = cp.expr(a, s, md)

@@ -35,9 +35,10 @@ func (cp *compiler) builtin(e *Expr, s *scope, md mode) (evalFn, bool, bool) {
 		cerr(pos, "Any is not supported")
 	case "SelectSeq":
 		sq, d1 := cp.expr(e.Args[0], s, md)
-		test := cp.opValue(e.Args[1], 1, s, md).(*OpV)
+		testf := cp.opArg(e.Args[1], 1, s, md)
 		return func(x *ctx) Value {
 			q := seqAt(pos, sq(x), "SelectSeq")
+			test := testf(x).(*OpV)
 			var out []Value
 			for _, el := range q.elems {
 				if boolAt(pos, test.call(x, []Value{el}), "SelectSeq test") {

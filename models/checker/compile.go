@@ -402,6 +402,8 @@ func (cp *compiler) expr1(e *Expr, s *scope, md mode) (evalFn, bool) {
 	case eBoxAction, eAngleAction:
 		a := cp.action(e, s, md)
 		return cp.actionAsValue(a), true
+	case eLambda:
+		cerr(e.Pos, "LAMBDA may appear only as the argument of an operator parameter")
 	case eFair:
 		cerr(e.Pos, "%s_ is a temporal formula; it may appear only in a SPECIFICATION or PROPERTY", e.Name)
 	}

@@ -41,6 +41,11 @@ fib[n \in 0..10] == IF n < 2 THEN n ELSE fib[n-1] + fib[n-2]
 Twice(F(_), x) == F(F(x))
 Inc(x) == x + 1
 r == [a |-> 1, b |-> <<2, 3>>]
+g[<<a, b>> \in {1, 2} \X {3}] == a + b
+h[a \in {1}, <<b, c>> \in {<<2, 3>>}] == a + b + c
+a ++ b == a + 2 * b
+a \oplus b == <<a, b>>
+Apply(F(_, _), x, y) == F(x, y)
 `
 	cases := []struct{ expr, want string }{
 		{"1 + 2 * 3", "7"},
@@ -97,6 +102,19 @@ r == [a |-> 1, b |-> <<2, 3>>]
 		{"/\\ TRUE\n   /\\ \\/ FALSE\n      \\/ TRUE\n   /\\ 1 = 1", "TRUE"},
 		{"/\\ TRUE\n   /\\ \\/ FALSE\n      \\/ FALSE", "FALSE"},
 		{"Permutations({1, 2})", "{<<1, 2>>, <<2, 1>>}"},
+		{"1 ++ 2 ++ 3", "11"},
+		{"1 \\oplus 2", "<<1, 2>>"},
+		{"LET k == 10 IN Apply(LAMBDA a, b : a * b + k, 3, 4)", "22"},
+		{"SelectSeq(<<1, 2, 3, 4>>, LAMBDA v : v % 2 = 0)", "<<2, 4>>"},
+		{"LET a -- b == a - b - 1 IN 5 -- 2", "2"},
+		{"[m, n \\in {1, 2} |-> m * n][<<2, 2>>]", "4"},
+		{"lbl :: 1 + 1", "2"},
+		{"3 \\in Nat \\ {0} /\\ 0 \\notin Nat \\ {0}", "TRUE"},
+		{"Nat \\cap {-1, 2}", "{2}"},
+		{"g[<<2, 3>>] + g[<<1, 3>>]", "9"},
+		{"g", "(<<1, 3>> :> 4 @@ <<2, 3>> :> 5)"},
+		{"h[1, <<2, 3>>]", "6"},
+		{"h", "(<<1, <<2, 3>>>> :> 6)"},
 	}
 	for _, c := range cases {
 		if c.want == "" {

@@ -70,13 +70,22 @@ var bsOps = map[string]string{
 	`\div`: `\div`, `\leq`: `<=`, `\geq`: `>=`, `\lnot`: `~`, `\neg`: `~`, `\land`: `/\`,
 	`\lor`: `\/`, `\equiv`: `<=>`, `\prec`: `\prec`, `\succ`: `\succ`, `\preceq`: `\preceq`,
 	`\succeq`: `\succeq`, `\sqsubseteq`: `\sqsubseteq`, `\cdot`: `\cdot`, `\star`: `\star`,
+	// user-definable operator symbols
+	`\sqcap`: `\sqcap`, `\sqcup`: `\sqcup`, `\oplus`: `\oplus`, `\ominus`: `\ominus`,
+	`\otimes`: `\otimes`, `\oslash`: `\oslash`, `\odot`: `\odot`, `\uplus`: `\uplus`,
+	`\bigcirc`: `\bigcirc`, `\bullet`: `\bullet`, `\wr`: `\wr`, `\sim`: `\sim`,
+	`\simeq`: `\simeq`, `\approx`: `\approx`, `\cong`: `\cong`, `\doteq`: `\doteq`,
+	`\asymp`: `\asymp`, `\propto`: `\propto`, `\gg`: `\gg`, `\ll`: `\ll`,
+	`\sqsubset`: `\sqsubset`, `\sqsupset`: `\sqsupset`, `\sqsupseteq`: `\sqsupseteq`,
+	`\mid`: `\mid`, `\leadsto`: `~>`, `\lesssim`: `\lesssim`,
 }
 
 // symbolic operators, longest first so that "<=>" wins over "<=".
 var symOps = []string{
-	"-+->", "<=>", "|->", "...", "(+)", "(-)",
+	"-+->", "<=>", "|->", "...", "(+)", "(-)", "(.)", "(/)", "(\\X)", "::=",
 	"==", "/\\", "\\/", "=>", "=<", "<=", ">=", "/=", "~>", "[]", "<>", "<<", ">>", "->", "<-",
-	"..", "::", "@@", ":>", "++", "--", "**", "//", "^^", "||", "|-", "!!", ":=",
+	"..", "::", "@@", ":>", "<:", "++", "--", "**", "//", "^^", "||", "|-", "-|", "|=", "=|", "!!", ":=",
+	"&&", "$$", "??", "%%", "##", "^+", "^*", "^#",
 	"=", "#", "<", ">", "+", "-", "*", "/", "^", "%", "~", "'", "(", ")", "[", "]", "{", "}",
 	",", ":", ".", "!", "@", "|", "&", "$", "?", "_", ";",
 }

@@ -304,14 +304,46 @@ func (ex *explorer) checkLiveness() *Violation {
 	var viol *Violation
 	err := evalGuard(func() {
 		for _, p := range md.props {
+			inits := inits
+			if p.pre != nil {
+				// only behaviours that start where pre holds
+				pre := eval(p, p.pre)
+				var sel []int32
+				for _, i := range inits {
+					if pre[i] {
+						sel = append(sel, i)
+					}
+				}
+				inits = sel
+			}
 			switch p.kind {
-			case pInit, pAlways:
+			case pInit:
 				ok := eval(p, p.p)
-				for i := 0; i < n; i++ {
-					if !ok[i] && (p.kind == pAlways || ex.parents[i] < 0) {
-						viol = ex.lasso(p.name, ex.pathTo(int32(i)), nil)
+				for _, i := range inits {
+					if !ok[i] {
+						viol = ex.lasso(p.name, []int32{i}, nil)
 						return
 					}
+				}
+			case pAlways:
+				ok := eval(p, p.p)
+				var path []int32
+				if p.pre == nil {
+					for i := 0; i < n; i++ {
+						if !ok[i] {
+							path = ex.pathTo(int32(i))
+							break
+						}
+					}
+				} else {
+					if g == nil {
+						g = ex.buildLiveGraph()
+					}
+					path = g.pathWithin(inits, func(v int32) bool { return !ok[v] }, nil)
+				}
+				if path != nil {
+					viol = ex.lasso(p.name, path, nil)
+					return
 				}
 			case pBoxAction:
 				for s := 0; s < n; s++ {
@@ -348,6 +380,13 @@ func (ex *explorer) checkLiveness() *Violation {
 
 func (ex *explorer) checkTemporal(g *liveGraph, p *property, eval func(*property, evalFn) []bool, inits []int32) *Violation {
 	n := g.n
+	var reach []bool // states of behaviours that start in inits
+	if p.pre != nil {
+		reach = make([]bool, n)
+		for _, v := range reachable(g, inits, func(int32) bool { return true }) {
+			reach[v] = true
+		}
+	}
 	P := eval(p, p.p)
 	var Q []bool
 	if p.q != nil {
@@ -395,6 +434,18 @@ func (ex *explorer) checkTemporal(g *liveGraph, p *property, eval func(*property
 				starts = append(starts, int32(i))
 			}
 		}
+	}
+	if reach != nil {
+		for i := range allowed {
+			allowed[i] = allowed[i] && reach[i]
+		}
+		var st []int32
+		for _, v := range starts {
+			if reach[v] {
+				st = append(st, v)
+			}
+		}
+		starts = st
 	}
 	comps := g.fairSCCs(allowed, must, 0)
 	if len(comps) == 0 || len(starts) == 0 {

@@ -229,7 +229,7 @@ func (cp *compiler) callDef(d *defInfo, argExprs []*Expr, s *scope, md mode, pos
 	dyn := !co.done || co.dyn
 	for i, a := range argExprs {
 		if i < len(def.Params) && def.Params[i].Arity > 0 {
-			args[i] = constFn(cp.opValue(a, def.Params[i].Arity, s, md))
+			args[i] = cp.opArg(a, def.Params[i].Arity, s, md)
 			continue
 		}
 		f, d := cp.expr(a, s, md)
@@ -292,22 +292,53 @@ func invoke0(x *ctx, co *compiledOp) Value {
 	return v
 }
 
-// bindFnKey binds the names of f[x \in S, y \in T] to a key (slot 0 + names).
+// fnComponents is how many components the key of f[bounds] has: one per
+// name, except that a tuple bound <<a, b>> \in S is one component.
+func fnComponents(bounds []Bound) int {
+	n := 0
+	for _, b := range bounds {
+		if b.Tuple {
+			n++
+		} else {
+			n += len(b.Names)
+		}
+	}
+	return n
+}
+
+// bindFnKey binds the names of f[x \in S, <<y, z>> \in T] to a key: slot 0
+// holds the key, the names follow in order.
 func bindFnKey(x *ctx, bounds []Bound, key Value, pos Pos) {
 	x.locals[x.base] = key
-	var names int
+	n := fnComponents(bounds)
+	comps := []Value{key}
+	if n > 1 {
+		q, ok := key.(*SeqV)
+		if !ok || len(q.elems) != n {
+			panic(posErr{errAt(pos, "function argument %s does not match its %d bound components", Format(key), n)})
+		}
+		comps = q.elems
+	}
+	slot, c := 1, 0
 	for _, b := range bounds {
-		names += len(b.Names)
+		if !b.Tuple {
+			for range b.Names {
+				x.locals[x.base+slot] = comps[c]
+				slot++
+				c++
+			}
+			continue
+		}
+		q, ok := comps[c].(*SeqV)
+		if !ok || len(q.elems) != len(b.Names) {
+			panic(posErr{errAt(pos, "cannot bind %s to a tuple of %d names", Format(comps[c]), len(b.Names))})
+		}
+		for _, v := range q.elems {
+			x.locals[x.base+slot] = v
+			slot++
+		}
+		c++
 	}
-	if names == 1 {
-		x.locals[x.base+1] = key
-		return
-	}
-	q, ok := key.(*SeqV)
-	if !ok || len(q.elems) != names {
-		panic(posErr{errAt(pos, "function argument %s does not match its %d bound names", Format(key), names)})
-	}
-	copy(x.locals[x.base+1:], q.elems)
 }
 
 // wholeFn builds the value of f when f[x \in S] == e is used without [ ].
@@ -315,10 +346,14 @@ func (cp *compiler) wholeFn(d *defInfo, s *scope, md mode, pos Pos) (evalFn, boo
 	co := cp.compileDef(d, md)
 	var sets []evalFn
 	dyn := !co.done || co.dyn
-	tupleKey := len(d.def.FnBounds) > 1 || len(d.def.FnBounds[0].Names) > 1
+	tupleKey := fnComponents(d.def.FnBounds) > 1
 	for _, b := range d.def.FnBounds {
 		f, dd := cp.expr(b.Set, &scope{names: map[string]binding{}, fr: s.fr, env: d.env}, md)
 		dyn = dyn || dd
+		if b.Tuple {
+			sets = append(sets, f)
+			continue
+		}
 		for range b.Names {
 			sets = append(sets, f)
 		}
@@ -445,7 +480,7 @@ func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, boo
 	args := make([]evalFn, len(e.Args))
 	for i, a := range e.Args {
 		if d.Params[i].Arity > 0 {
-			args[i] = constFn(cp.opValue(a, d.Params[i].Arity, s, md))
+			args[i] = cp.opArg(a, d.Params[i].Arity, s, md)
 			continue
 		}
 		args[i], _ = cp.expr(a, s, md)
@@ -467,4 +502,40 @@ func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, boo
 		x.sp = nb
 		return v
 	}, true
+}
+
+// opArg compiles an argument passed for an operator parameter F(_, ...):
+// the name of an operator, or a LAMBDA (which may read the names around it,
+// so it captures them when the argument is evaluated).
+func (cp *compiler) opArg(a *Expr, arity int, s *scope, md mode) evalFn {
+	if a.Kind != eLambda {
+		return constFn(cp.opValue(a, arity, s, md))
+	}
+	if len(a.Fields) != arity {
+		cerr(a.Pos, "LAMBDA takes %d parameters here, has %d", arity, len(a.Fields))
+	}
+	vis := s.fr.size
+	fr := &frame{size: vis}
+	sc := &scope{parent: s, names: map[string]binding{}, fr: fr, env: s.env}
+	for _, n := range a.Fields {
+		sc.names[n] = binding{kind: bLocal, slot: fr.alloc()}
+	}
+	mark := len(cp.reads)
+	body, _ := cp.expr(a.Args[0], sc, md)
+	cp.reads = cp.reads[:mark]
+	cp.readSlot(s, 0) // captures the caller's locals: never fold
+	return func(x *ctx) Value {
+		captured := append([]Value(nil), x.locals[x.base:x.base+vis]...)
+		return &OpV{arity: arity, call: func(y *ctx, args []Value) Value {
+			nb := y.push(fr.size)
+			copy(y.locals[nb:], captured)
+			copy(y.locals[nb+vis:], args)
+			saved := y.base
+			y.base = nb
+			v := body(y)
+			y.base = saved
+			y.sp = nb
+			return v
+		}}
+	}
 }

@@ -2,6 +2,13 @@ package checker
 
 func (cp *compiler) op(e *Expr, s *scope, md mode) (evalFn, bool) {
 	pos := e.Pos
+	// An operator symbol the module defines (a ++ b == ...).
+	if b, ok := s.lookup(e.Name); ok && b.kind == bLetOp {
+		return cp.letCall(b.let, e, s, md)
+	}
+	if d := s.env.lookupDef(e.Name); d != nil {
+		return cp.callDef(d, e.Args, s, md, pos)
+	}
 	switch e.Name {
 	case "'":
 		if md != mNormal {
@@ -46,7 +53,7 @@ func (cp *compiler) op(e *Expr, s *scope, md mode) (evalFn, bool) {
 	case "~":
 		a, dyn := cp.expr(e.Args[0], s, md)
 		return func(x *ctx) Value { return !boolAt(pos, a(x), "operand of ~") }, dyn
-	case "neg":
+	case "-.":
 		a, dyn := cp.expr(e.Args[0], s, md)
 		return func(x *ctx) Value { return -intAt(pos, a(x)) }, dyn
 	case "SUBSET", "UNION", "DOMAIN":

@@ -122,6 +122,28 @@ var infixOps = map[string]infixInfo{
 	"+":  {10, false}, "-": {11, false}, "%": {10, false}, `\X`: {10, false}, "++": {10, false},
 	"*": {13, false}, "/": {13, false}, `\div`: {13, false}, `\o`: {13, false}, `\cdot`: {13, false},
 	"^": {14, true},
+	// operators with no built-in meaning: a module may define them
+	"--": {11, false}, "**": {13, false}, "//": {13, false}, "^^": {14, false},
+	"&": {13, false}, "&&": {13, false}, "|": {10, false}, "||": {10, false},
+	"$": {9, false}, "$$": {9, false}, "??": {9, false}, "%%": {10, false}, "##": {9, false},
+	"(+)": {10, false}, "(-)": {11, false}, "(.)": {13, false}, "(/)": {13, false}, "(\\X)": {13, false},
+	`\oplus`: {10, false}, `\ominus`: {11, false}, `\otimes`: {13, false}, `\oslash`: {13, false},
+	`\odot`: {13, false}, `\uplus`: {9, false}, `\sqcap`: {9, false}, `\sqcup`: {9, false},
+	`\star`: {13, false}, `\bigcirc`: {13, false}, `\bullet`: {13, false}, `\wr`: {9, false},
+	`\sim`: {5, false}, `\simeq`: {5, false}, `\approx`: {5, false}, `\cong`: {5, false},
+	`\doteq`: {5, false}, `\asymp`: {5, false}, `\propto`: {5, false}, `\gg`: {5, false},
+	`\ll`: {5, false}, `\sqsubset`: {5, false}, `\sqsupset`: {5, false}, `\sqsupseteq`: {5, false},
+	`\sqsubseteq`: {5, false}, `\mid`: {5, false}, `\lesssim`: {5, false},
+	"|-": {5, false}, "-|": {5, false}, "|=": {5, false}, "=|": {5, false}, "<:": {7, false}, "::=": {5, false},
+}
+
+// isInfixSymbol reports whether t can name an infix operator in a definition.
+func isInfixSymbol(t token) bool {
+	if t.kind != tOp {
+		return false
+	}
+	_, ok := infixOps[t.text]
+	return ok && t.text != "=" && t.text != "=>" && t.text != `/\` && t.text != `\/` && t.text != `\in` && t.text != `\notin`
 }
 
 const maxDepth = 400
@@ -257,7 +279,7 @@ func (p *parser) parsePrefix() *Expr {
 		return &Expr{Kind: eOp, Name: "~", Pos: t.pos, Args: []*Expr{p.parseExpr(5)}}
 	case "-":
 		p.i++
-		return &Expr{Kind: eOp, Name: "neg", Pos: t.pos, Args: []*Expr{p.parseExpr(12)}}
+		return &Expr{Kind: eOp, Name: "-.", Pos: t.pos, Args: []*Expr{p.parseExpr(12)}}
 	case "[]":
 		p.i++
 		return &Expr{Kind: eOp, Name: "[]", Pos: t.pos, Args: []*Expr{p.parseExpr(5)}}
@@ -375,10 +397,24 @@ func (p *parser) parseWord() *Expr {
 		p.expect(")", "to close "+t.text+"(...)")
 		return &Expr{Kind: eFair, Name: t.text[:2], Pos: t.pos, Args: []*Expr{v, a}}
 	case "LAMBDA":
-		p.fail(t.pos, "LAMBDA is not supported")
+		e := &Expr{Kind: eLambda, Pos: t.pos}
+		for {
+			e.Fields = append(e.Fields, p.ident("as a LAMBDA parameter").text)
+			if !p.accept(",") {
+				break
+			}
+		}
+		p.expect(":", "after the LAMBDA parameters")
+		e.Args = []*Expr{p.parseExpr(0)}
+		return e
 	}
 	if keywords[t.text] {
 		p.fail(t.pos, "unexpected keyword %s in an expression", t.text)
+	}
+	if p.is("::") {
+		// a label (lbl :: e) names a subexpression for proofs; it has no meaning here
+		p.i++
+		return p.parseExpr(0)
 	}
 	name := t.text
 	e := &Expr{Kind: eName, Pos: t.pos, Name: name}
@@ -481,7 +517,11 @@ func (p *parser) setExpr() *Expr {
 func (p *parser) looksLikeBound() bool {
 	t := p.peek()
 	if t.kind == tIdent && !keywords[t.text] {
-		return p.peekAt(1).text == `\in`
+		k := 1
+		for p.peekAt(k).text == "," && p.peekAt(k+1).kind == tIdent {
+			k += 2
+		}
+		return p.peekAt(k).text == `\in`
 	}
 	if t.kind == tOp && t.text == "<<" {
 		k := 1
@@ -594,6 +634,14 @@ func (p *parser) bracketExpr() *Expr {
 // definition parses "Name == e", "Name(p, F(_)) == e", "f[x \in S] == e"
 // or "Name == INSTANCE M WITH ...".
 func (p *parser) definition(local bool) *Def {
+	// a OP b == e: a user-defined infix operator.
+	if a, op, b, eq := p.peekAt(0), p.peekAt(1), p.peekAt(2), p.peekAt(3); a.kind == tIdent && isInfixSymbol(op) &&
+		b.kind == tIdent && eq.text == "==" {
+		p.i += 4
+		d := &Def{Name: op.text, Pos: op.pos, Local: local, Params: []Param{{Name: a.text}, {Name: b.text}}}
+		d.Body = p.parseExpr(0)
+		return d
+	}
 	n := p.ident("to define")
 	d := &Def{Name: n.text, Pos: n.pos, Local: local}
 	if p.accept("(") {

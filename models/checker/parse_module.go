@@ -126,12 +126,11 @@ func (p *parser) module(file string) *Module {
 		case "ASSUME", "ASSUMPTION", "AXIOM":
 			p.i++
 			m.Assumes = append(m.Assumes, p.parseExpr(0))
-		case "THEOREM", "LEMMA", "PROPOSITION", "COROLLARY":
+		case "THEOREM", "LEMMA", "PROPOSITION", "COROLLARY", "USE", "HIDE":
+			// Theorems and their proofs are for TLAPS, not for model
+			// checking: skip to the next unit that starts in column 1.
 			p.i++
-			if p.peek().kind == tIdent && p.peekAt(1).text == "==" {
-				p.i += 2
-			}
-			p.parseExpr(0) // checked by TLAPS, not by model checking
+			p.skipToUnit()
 		case "RECURSIVE":
 			p.i++
 			p.recursiveDecl()
@@ -153,3 +152,62 @@ func (p *parser) module(file string) *Module {
 
 // String renders a position list for messages.
 func (m *Module) String() string { return fmt.Sprintf("module %s (%s)", m.Name, m.File) }
+
+// unitKeywords start a top-level unit of a module.
+var unitKeywords = map[string]bool{
+	"EXTENDS": true, "CONSTANT": true, "CONSTANTS": true, "VARIABLE": true, "VARIABLES": true,
+	"ASSUME": true, "ASSUMPTION": true, "AXIOM": true, "THEOREM": true, "LEMMA": true,
+	"PROPOSITION": true, "COROLLARY": true, "RECURSIVE": true, "LOCAL": true, "INSTANCE": true,
+	"USE": true, "HIDE": true,
+}
+
+// skipToUnit skips tokens up to the next token in column 1 that starts a
+// unit: a keyword above, a definition (Name ==, Name(...) ==, f[...] ==,
+// a OP b ==), a "----" line or the end of the module.
+func (p *parser) skipToUnit() {
+	for {
+		t := p.toks[p.i]
+		switch {
+		case t.kind == tEOF || t.kind == tEnd:
+			return
+		case t.pos.Col == 1 && t.kind == tSep:
+			return
+		case t.pos.Col == 1 && t.kind == tIdent && unitKeywords[t.text]:
+			return
+		case t.pos.Col == 1 && t.kind == tIdent && !keywords[t.text] && p.startsDefinition():
+			return
+		}
+		p.i++
+	}
+}
+
+func (p *parser) startsDefinition() bool {
+	next := p.toks[p.i+1]
+	switch {
+	case next.text == "==":
+		return true
+	case next.text == "(" || next.text == "[":
+		closer := ")"
+		if next.text == "[" {
+			closer = "]"
+		}
+		depth := 0
+		for k := p.i + 1; k < len(p.toks); k++ {
+			switch p.toks[k].text {
+			case next.text:
+				depth++
+			case closer:
+				depth--
+				if depth == 0 {
+					return k+1 < len(p.toks) && p.toks[k+1].text == "=="
+				}
+			}
+			if p.toks[k].kind == tEOF {
+				return false
+			}
+		}
+	case isInfixSymbol(next):
+		return p.i+3 < len(p.toks) && p.toks[p.i+2].kind == tIdent && p.toks[p.i+3].text == "=="
+	}
+	return false
+}

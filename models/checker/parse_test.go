@@ -15,7 +15,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing THEN", "---- MODULE M ----\nA == IF 1 ELSE 2\n====", "M.tla:2:11: expected \"THEN\""},
 		{"missing bracket", "---- MODULE M ----\nA == [x \\in S |-> 1\n====", "M.tla:3:1: expected \"]\""},
 		{"unbounded quantifier", "---- MODULE M ----\nA == \\A x : x\n====", "M.tla:2:11: expected \"\\\\in\""},
-		{"lambda", "---- MODULE M ----\nA == LAMBDA x : x\n====", "M.tla:2:6: LAMBDA is not supported"},
+		{"postfix definition", "---- MODULE M ----\nx ^+ == x\n====", "M.tla:2:3"},
 		{"nested module", "---- MODULE M ----\n---- MODULE N ----\n====\n====", "nested modules"},
 		{"unknown backslash op", "---- MODULE M ----\nA == 1 \\foo 2\n====", "M.tla:2:8: unknown operator \\foo"},
 		{"temporal quantifier", "---- MODULE M ----\nA == \\EE x : x\n====", "not supported"},

@@ -17,6 +17,7 @@ const (
 	lzRecSet  // [fields : sets]
 	lzSeq     // Seq(a)
 	lzProduct // sets[0] \X sets[1] \X ...
+	lzDiff    // sets[0] \ sets[1], kept lazy when sets[0] is infinite (Nat \ {0})
 )
 
 // LazySetV is a set that is only enumerated when it must be (and is finite).
@@ -47,6 +48,8 @@ func (l *LazySetV) String() string {
 			parts[i] = Format(s)
 		}
 		return strings.Join(parts, " \\X ")
+	case lzDiff:
+		return Format(l.sets[0]) + " \\ " + Format(l.sets[1])
 	case lzRecSet:
 		parts := make([]string, len(l.fields))
 		for i, f := range l.fields {
@@ -152,6 +155,14 @@ func enumLazy(s *LazySetV) *SetV {
 			}
 		}
 		return mkSet(out)
+	case lzDiff:
+		var out []Value
+		for _, e := range mustEnum(s.sets[0]).elems {
+			if !member(e, s.sets[1]) {
+				out = append(out, e)
+			}
+		}
+		return &SetV{elems: out}
 	case lzRecSet, lzProduct:
 		sets := make([][]Value, len(s.sets))
 		total := 1
@@ -267,6 +278,8 @@ func member(x Value, s Value) bool {
 				}
 			}
 			return true
+		case lzDiff:
+			return member(x, t.sets[0]) && !member(x, t.sets[1])
 		case lzProduct:
 			q, ok := x.(*SeqV)
 			if !ok || len(q.elems) != len(t.sets) {
@@ -415,7 +428,25 @@ func setUnion(a, b Value) Value {
 	return &SetV{elems: out}
 }
 
+// infinite reports whether s is a set that cannot be enumerated.
+func infinite(s Value) bool {
+	l, ok := s.(*LazySetV)
+	if !ok {
+		return false
+	}
+	switch l.kind {
+	case lzNat, lzInt, lzString, lzSeq:
+		return true
+	case lzDiff:
+		return infinite(l.sets[0])
+	}
+	return false
+}
+
 func setInter(a, b Value) Value {
+	if infinite(a) && !infinite(b) {
+		a, b = b, a
+	}
 	x := mustEnum(a).elems
 	var out []Value
 	for _, e := range x {
@@ -430,6 +461,9 @@ func setInter(a, b Value) Value {
 }
 
 func setDiff(a, b Value) Value {
+	if infinite(a) {
+		return &LazySetV{kind: lzDiff, sets: []Value{a, b}}
+	}
 	x := mustEnum(a).elems
 	var out []Value
 	for _, e := range x {

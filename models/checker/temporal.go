@@ -65,8 +65,11 @@ type property struct {
 	kind  propKind
 	binds []slotVal
 	p, q  evalFn
-	act   *action
-	pos   Pos
+	// pre restricts the property to behaviours whose initial state
+	// satisfies it (Pre => <>Q, Pre => []Q, ...); nil for all behaviours.
+	pre evalFn
+	act *action
+	pos Pos
 }
 
 func (md *Model) expandName(e *Expr) *Expr {
@@ -207,28 +210,37 @@ func (md *Model) forBindings(e *Expr, sc *scope, binds []slotVal, f func(*scope,
 // compileProperty recognises the temporal forms the liveness checker handles.
 func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, error) {
 	var out []*property
-	var walk func(e *Expr, sc *scope, binds []slotVal) error
 	state := func(e *Expr, sc *scope) evalFn {
 		f, _ := md.cp.expr(e, sc, mNormal)
 		return f
 	}
-	walk = func(e *Expr, sc *scope, binds []slotVal) error {
+	var walk func(e *Expr, sc *scope, binds []slotVal, pre evalFn) error
+	walk = func(e *Expr, sc *scope, binds []slotVal, pre evalFn) error {
 		e = md.expandName(e)
 		add := func(k propKind, p, q evalFn) {
-			out = append(out, &property{name: name, kind: k, binds: binds, p: p, q: q, pos: e.Pos})
+			out = append(out, &property{name: name, kind: k, binds: binds, p: p, q: q, pre: pre, pos: e.Pos})
 		}
+		temporal := func(x *Expr) bool { return md.isTemporal(x, 0) }
 		switch {
+		case !temporal(e):
+			if pre != nil {
+				return errAt(e.Pos, "unsupported formula in property %s: a state predicate after =>", name)
+			}
+			add(pInit, state(e, sc), nil)
+			return nil
 		case e.Kind == eOp && e.Name == `/\`:
 			for _, a := range e.Args {
-				if err := walk(a, sc, binds); err != nil {
+				if err := walk(a, sc, binds, pre); err != nil {
 					return err
 				}
 			}
 			return nil
-		case e.Kind == eForall && md.isTemporal(e.Args[0], 0):
-			return md.forBindings(e, sc, binds, func(ns *scope, b []slotVal) error { return walk(e.Args[0], ns, b) })
+		case e.Kind == eForall:
+			return md.forBindings(e, sc, binds, func(ns *scope, b []slotVal) error { return walk(e.Args[0], ns, b, pre) })
+		case e.Kind == eOp && e.Name == "=>" && !temporal(e.Args[0]) && pre == nil:
+			return walk(e.Args[1], sc, binds, state(e.Args[0], sc))
 		case e.Kind == eOp && e.Name == "~>":
-			if md.isTemporal(e.Args[0], 0) || md.isTemporal(e.Args[1], 0) {
+			if temporal(e.Args[0]) || temporal(e.Args[1]) {
 				return errAt(e.Pos, "P ~> Q is supported for state predicates P and Q only")
 			}
 			add(pLeadsTo, state(e.Args[0], sc), state(e.Args[1], sc))
@@ -236,39 +248,49 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 		case e.Kind == eOp && e.Name == "[]":
 			in := md.expandName(e.Args[0])
 			switch {
-			case in.Kind == eBoxAction:
-				out = append(out, &property{name: name, kind: pBoxAction, binds: binds, pos: e.Pos, act: md.cp.action(in, sc, mNormal)})
+			case !temporal(in) && in.Kind != eBoxAction:
+				add(pAlways, state(in, sc), nil)
 				return nil
-			case in.Kind == eOp && in.Name == "<>" && !md.isTemporal(in.Args[0], 0):
+			case in.Kind == eBoxAction:
+				out = append(out, &property{name: name, kind: pBoxAction, binds: binds, pre: pre, pos: e.Pos, act: md.cp.action(in, sc, mNormal)})
+				return nil
+			case in.Kind == eOp && in.Name == "<>" && !temporal(in.Args[0]):
 				add(pInfOften, state(in.Args[0], sc), nil)
 				return nil
-			case in.Kind == eOp && in.Name == "=>" && !md.isTemporal(in.Args[0], 0):
+			case in.Kind == eOp && in.Name == "=>" && !temporal(in.Args[0]):
 				r := md.expandName(in.Args[1])
-				if r.Kind == eOp && r.Name == "<>" && !md.isTemporal(r.Args[0], 0) {
+				if r.Kind == eOp && r.Name == "<>" && !temporal(r.Args[0]) {
 					add(pLeadsTo, state(in.Args[0], sc), state(r.Args[0], sc))
 					return nil
 				}
-			case !md.isTemporal(in, 0):
-				add(pAlways, state(in, sc), nil)
+			case in.Kind == eForall:
+				// [](\A x \in S : F) is \A x \in S : []F
+				return md.forBindings(in, sc, binds, func(ns *scope, b []slotVal) error {
+					return walk(&Expr{Kind: eOp, Name: "[]", Pos: e.Pos, Args: []*Expr{in.Args[0]}}, ns, b, pre)
+				})
+			case in.Kind == eOp && in.Name == `/\`:
+				// [](A /\ B) is []A /\ []B
+				for _, a := range in.Args {
+					if err := walk(&Expr{Kind: eOp, Name: "[]", Pos: e.Pos, Args: []*Expr{a}}, sc, binds, pre); err != nil {
+						return err
+					}
+				}
 				return nil
 			}
 		case e.Kind == eOp && e.Name == "<>":
 			in := md.expandName(e.Args[0])
 			switch {
-			case in.Kind == eOp && in.Name == "[]" && !md.isTemporal(in.Args[0], 0):
-				add(pEvAlways, state(in.Args[0], sc), nil)
-				return nil
-			case !md.isTemporal(in, 0):
+			case !temporal(in):
 				add(pEventually, state(in, sc), nil)
 				return nil
+			case in.Kind == eOp && in.Name == "[]" && !temporal(in.Args[0]):
+				add(pEvAlways, state(in.Args[0], sc), nil)
+				return nil
 			}
-		case !md.isTemporal(e, 0):
-			add(pInit, state(e, sc), nil)
-			return nil
 		}
-		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [][A]_v, and conjunctions and \\A of these)", name)
+		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [](P => <>Q), [][A]_v, Init => any of these, and conjunctions and \\A of these)", name)
 	}
-	if err := walk(e, sc, nil); err != nil {
+	if err := walk(e, sc, nil, nil); err != nil {
 		return nil, err
 	}
 	return out, nil
