@@ -160,11 +160,15 @@ func bttlsFromTransmission(t *testing.T, c *matrixEnv) string {
 }
 
 // bttlsToTransmission: transmission ignores loopback peers from trackers,
-// so the bttls seed dials it (--peer).
+// so it announces first and the bttls seed, told of it by the tracker,
+// dials it.
 func bttlsToTransmission(t *testing.T, c *matrixEnv) string {
 	dir := t.TempDir()
-	tm := StartTransmission(t, TransmissionOptions{Torrent: c.torrent, Dir: dir, Encryption: c.enc()})
-	seed, _ := BttlsSeed(t, c.torrent, c.file, c.flags("--peer", fmt.Sprintf("127.0.0.1:%d", tm.Port))...)
+	StartTransmission(t, TransmissionOptions{Torrent: c.torrent, Dir: dir, Encryption: c.enc()})
+	if _, err := c.tr.WaitAnnounce(20*time.Second, c.infohash[:8], `client "-TR`); err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := BttlsSeed(t, c.torrent, c.file, c.flags()...)
 	if err := WaitFile(c.out(dir), matrixFileSize, c.sum, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
