@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite results/dpi/ from the captures of this run")
@@ -55,6 +56,7 @@ func modeOrder(m string) string {
 	for _, x := range LibtorrentModes {
 		order = append(order, "libtorrent "+x)
 	}
+	order = append(order, "transmission plain", "transmission mse")
 	for _, x := range BttlsModes {
 		order = append(order, "bttls "+x)
 	}
@@ -184,6 +186,58 @@ func TestDPILibtorrent(t *testing.T) {
 				}
 				if want := fmt.Sprintf("%x", tr.V1); m.Hello != nil && m.Hello.ServerName != want {
 					t.Errorf("SSL torrent SNI %q, want the hex infohash %s", m.Hello.ServerName, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDPITransmission: MSE (encryption required) between the two most
+// deployed client libraries, transmission seeding and libtorrent
+// downloading. (Plaintext is covered by libtorrent and bttls; each
+// transmission run costs ~12 s, since transmission unchokes a new peer only
+// at its 10 s rechoke.)
+func TestDPITransmission(t *testing.T) {
+	needTools(t, HaveTransmission)
+	for _, mode := range []string{"mse"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			port, err1 := FreePort()
+			getPort, err2 := FreePort()
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			seed, err := StartTransmissionSeed(dir, mode, port, 256<<10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer seed.Stop()
+			c, err := StartCapture(dir, "transmission-"+mode, port, getPort)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			getErr := GetFromPeer(dir, seed.Torrent, mode, port, getPort)
+			t.Logf("download took %v", time.Since(start))
+			if err := c.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			if getErr != nil {
+				t.Fatalf("%v\ntransmission log:\n%s", getErr, seed.log.String())
+			}
+			r := analyze(t, "transmission "+mode, c.Path, port, InfohashNeedles(seed.V1, nil))
+			m := r.Main()
+			if m.NDPI == nil {
+				t.Fatalf("ndpiReader did not list the transfer flow")
+			}
+			switch mode {
+			case "plain":
+				if m.NDPI.Protocol != "BitTorrent" || len(r.InfohashFound) == 0 {
+					t.Errorf("plaintext: nDPI %q, infohash found %v", m.NDPI.Protocol, r.InfohashFound)
+				}
+			case "mse":
+				if m.NDPI.Protocol == "BitTorrent" || m.Hello != nil {
+					t.Errorf("MSE: nDPI %q", m.NDPI.Protocol)
 				}
 			}
 		})
