@@ -18,7 +18,7 @@ import (
 )
 
 // startServer runs a tracker on a loopback port and returns its announce URL.
-func startServer(t *testing.T, cfg Config) (*Server, string) {
+func startServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
 	e := env.OS{}
 	l, err := e.Listen("tcp", "127.0.0.1:0")
