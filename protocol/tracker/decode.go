@@ -22,6 +22,7 @@ func (e *FailureError) Error() string { return fmt.Sprintf("tracker refused: %q"
 type announceDecode struct {
 	FailureReason *string `bencode:"failure reason"`
 	Warning       string  `bencode:"warning message"`
+	ExternalIP    []byte  `bencode:"external ip"`
 	Interval      int64   `bencode:"interval"`
 	MinInterval   int64   `bencode:"min interval"`
 	Complete      int64   `bencode:"complete"`
@@ -66,6 +67,9 @@ func decodeAnnounce(body []byte) (AnnounceResponse, error) {
 	r.MinInterval = time.Duration(d.MinInterval) * time.Second
 	r.Complete, r.Incomplete = int(d.Complete), int(d.Incomplete)
 	r.Warning = d.Warning
+	if ip, ok := netip.AddrFromSlice(d.ExternalIP); ok {
+		r.ExternalIP = ip.Unmap() // anything but 4 or 16 bytes is ignored: it is only informative
+	}
 
 	var err error
 	switch {

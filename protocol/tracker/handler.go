@@ -17,6 +17,8 @@ type announceWire struct {
 	Complete    int    `bencode:"complete"`
 	Incomplete  int    `bencode:"incomplete"`
 	Warning     string `bencode:"warning message,omitempty"`
+	// ExternalIP is the requester's source address (BEP 24), 4 or 16 bytes.
+	ExternalIP []byte `bencode:"external ip,omitempty"`
 	// Peers is a compact string (BEP 23) or a list of peerDict (BEP 3).
 	Peers     any    `bencode:"peers"`
 	Peers6    []byte `bencode:"peers6,omitempty"`
@@ -62,6 +64,7 @@ func (t *Tracker) ServeAnnounce(w http.ResponseWriter, r *http.Request) {
 		Complete:    res.complete,
 		Incomplete:  res.incomplete,
 		Warning:     res.warning,
+		ExternalIP:  remote.Addr().Unmap().AsSlice(),
 	}
 	if q.compact {
 		var peers, flags, peers6, flags6 []byte

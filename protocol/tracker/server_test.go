@@ -56,6 +56,9 @@ func TestAnnounceSwarm(t *testing.T) {
 	if r.Interval != 45*time.Second || len(r.Peers) != 0 || r.Complete != 1 || r.Incomplete != 0 {
 		t.Fatalf("first announce: %+v", r)
 	}
+	if r.ExternalIP != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("external ip = %v, want 127.0.0.1 (BEP 24)", r.ExternalIP)
+	}
 	leech := AnnounceRequest{InfoHash: testHash, PeerID: peerID(2), Port: 7002, Left: 100, Event: EventStarted}
 	r, err = Announce(e, u, leech)
 	if err != nil {

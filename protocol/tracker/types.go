@@ -77,6 +77,8 @@ type AnnounceResponse struct {
 	Complete, Incomplete int
 	// Warning is the tracker's "warning message", if any.
 	Warning string
+	// ExternalIP is our address as the tracker saw it (BEP 24), if it said.
+	ExternalIP netip.Addr
 }
 
 // Peer is one entry of a peer list.
