@@ -131,6 +131,9 @@ type Session struct {
 	gotPieces   bool // a bitfield, have_all or have_none arrived
 
 	peerExt *wire.ExtHandshake
+	// allowed is the peer's BEP 6 allowed-fast set: pieces we may request
+	// while it chokes us (empty until it sends allowed-fast messages).
+	allowed bitfield.Bitfield
 
 	outstanding []picker.Block
 	uploads     []picker.Block
@@ -216,10 +219,10 @@ func (s *Session) Step(m wire.Message, now time.Time) error {
 	switch m.Type {
 	case wire.Choke:
 		s.peerChoking = true
-		// Requests die with a choke; with BEP 6 the peer should reject them
-		// explicitly, but returning them now is safe either way: a late
-		// block is still accepted.
-		s.dropOutstanding(false)
+		// Requests die with a choke (BEP 3). With BEP 6 the peer rejects
+		// the ones it drops and keeps serving allowed-fast pieces, so only
+		// the others are returned now; a late block is still accepted.
+		s.dropOutstandingExcept(s.allowed)
 	case wire.Unchoke:
 		s.peerChoking = false
 	case wire.Interested, wire.NotInterested:
@@ -273,8 +276,17 @@ func (s *Session) Step(m wire.Message, now time.Time) error {
 		if err := s.stepExtended(m); err != nil {
 			return err
 		}
-	case wire.Port, wire.Suggest, wire.AllowedFast:
-		// DHT is not spoken; suggestions and allowed-fast sets are optional.
+	case wire.AllowedFast:
+		// BEP 6: these pieces may be requested even while choked, which
+		// gets a new peer its first pieces before the peer's next rechoke.
+		if s.cfg.Fast && s.picker != nil && int64(m.Index) < int64(s.picker.NumPieces()) {
+			if s.allowed.Len() == 0 {
+				s.allowed = bitfield.New(s.picker.NumPieces())
+			}
+			s.allowed.Set(int(m.Index))
+		}
+	case wire.Port, wire.Suggest:
+		// DHT is not spoken; suggestions are optional.
 	default:
 		return fmt.Errorf("session: unexpected %s message", m.Type)
 	}
@@ -399,10 +411,20 @@ func (s *Session) stepExtended(m wire.Message) error {
 	return nil // an extension we did not offer: ignore, as BEP 10 says
 }
 
-// fill tops up our pipeline of requests.
+// fill tops up our pipeline of requests: from any piece the peer has
+// while it unchokes us, from its allowed-fast pieces while it chokes us.
 func (s *Session) fill() {
-	if s.picker == nil || s.peerChoking || !s.amInterested {
+	if s.picker == nil || !s.amInterested || (s.peerChoking && s.allowed.Count() == 0) {
 		return
+	}
+	from := s.peerHas
+	if s.peerChoking {
+		from = bitfield.New(s.peerHas.Len())
+		for i := range s.peerHas.Len() {
+			if s.allowed.Has(i) && s.peerHas.Has(i) {
+				from.Set(i)
+			}
+		}
 	}
 	max := s.depth
 	if s.peerExt != nil && s.peerExt.Reqq > 0 {
@@ -417,14 +439,28 @@ func (s *Session) fill() {
 	if len(s.outstanding) == 0 {
 		s.lastBlock = s.now // the request timeout starts now
 	}
-	blocks := s.picker.Pick(s.peerHas, n, func(b picker.Block) bool { return slices.Contains(s.outstanding, b) })
+	blocks := s.picker.Pick(from, n, func(b picker.Block) bool { return slices.Contains(s.outstanding, b) })
 	for _, b := range blocks {
 		s.outstanding = append(s.outstanding, b)
 		s.send(wire.Message{Type: wire.Request, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
 	}
-	if len(blocks) == 0 && len(s.outstanding) == 0 && !s.picker.Wants(s.peerHas) {
+	if len(blocks) == 0 && len(s.outstanding) == 0 && !s.peerChoking && !s.picker.Wants(s.peerHas) {
 		s.setInterested(false)
 	}
+}
+
+// dropOutstandingExcept returns our requests for pieces outside keep to
+// the picker.
+func (s *Session) dropOutstandingExcept(keep bitfield.Bitfield) {
+	kept := s.outstanding[:0]
+	for _, b := range s.outstanding {
+		if keep.Has(b.Piece) {
+			kept = append(kept, b)
+		} else {
+			s.picker.Cancelled(b)
+		}
+	}
+	s.outstanding = kept
 }
 
 // dropOutstanding returns our requests to the picker, sending cancels when

@@ -282,3 +282,33 @@ func TestUnrequestedDataDropsPeer(t *testing.T) {
 		t.Fatalf("got %v, want an error about unrequested data", err)
 	}
 }
+
+func TestAllowedFastWhileChoked(t *testing.T) {
+	content := make([]byte, 4*pieceLen)
+	sd := newSide(t, content, false, Config{Fast: true})
+	sd.s.Step(wire.Message{Type: wire.HaveAll}, t0)
+	if n := len(sd.s.Outstanding()); n != 0 {
+		t.Fatalf("%d requests while choked without allowed-fast", n)
+	}
+	sd.s.Step(wire.Message{Type: wire.AllowedFast, Index: 2}, t0)
+	out := sd.s.Outstanding()
+	if len(out) != 2 {
+		t.Fatalf("requests %v, want piece 2's two blocks", out)
+	}
+	for _, b := range out {
+		if b.Piece != 2 {
+			t.Fatalf("requested piece %d while choked; only 2 is allowed", b.Piece)
+		}
+	}
+	// Unchoked, then choked again: requests for allowed pieces survive.
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	sd.s.Step(wire.Message{Type: wire.Choke}, t0)
+	for _, b := range sd.s.Outstanding() {
+		if b.Piece != 2 {
+			t.Fatalf("request for piece %d kept through a choke", b.Piece)
+		}
+	}
+	if len(sd.s.Outstanding()) == 0 {
+		t.Fatal("allowed-fast requests dropped by a choke")
+	}
+}
