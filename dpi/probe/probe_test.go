@@ -52,7 +52,8 @@ func TestDPICompare(t *testing.T) {
 	}
 	res := func(os ...Outcome) Result { return Result{Outcomes: os} }
 	a := []Result{res(o("eof", 1), o("eof", 2), o("eof", 3)), res(o("eof", 100)), res(o("eof", 1000))}
-	b := []Result{res(o("eof", 30), o("eof", 40), o("eof", 2)), res(o("open", 100)), res(o("eof", 2000))}
+	// c: 1 s against 3 s differs by more than max(TimingFloor, 25 % of 3 s).
+	b := []Result{res(o("eof", 30), o("eof", 40), o("eof", 2)), res(o("open", 100)), res(o("eof", 3000))}
 	d := Compare(probes, a, b)
 	if len(d) != 2 || d[0].Probe != "b" || d[0].Timing || d[1].Probe != "c" || !d[1].Timing {
 		t.Errorf("Compare = %v, want b (classes) and c (timing)", d)
