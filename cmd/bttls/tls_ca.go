@@ -57,13 +57,6 @@ flags:
 `
 
 func runCA(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, caHelp)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
 	fs := pflag.NewFlagSet("ca", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.Usage = func() {
@@ -80,6 +73,13 @@ func runCA(args []string) int {
 	token := fs.String("token", "", "cert: the token the swarm's operator gave you")
 	torrent := fs.String("torrent", "", "cert: the Full Strict torrent the certificate is for")
 	renew := fs.Bool("renew", false, "cert: renew PREFIX.pem with its own key instead of using a token")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fs.Usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
