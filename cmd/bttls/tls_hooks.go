@@ -123,3 +123,14 @@ func (o *tlsOptions) magnetSecurity(m meta.Magnet) (any, error) {
 	}
 	return o.loader.MagnetSecurity(m)
 }
+
+// announceKey is the info_hash to announce a torrent under: a Strict
+// torrent's swarm key (so trackers never see its infohash), else the
+// infohash. The announce hook should pass every request's InfoHash
+// through it.
+func (o *tlsOptions) announceKey(infoHash [20]byte) [20]byte {
+	if o.loader == nil {
+		return infoHash
+	}
+	return o.loader.AnnounceKey(infoHash)
+}

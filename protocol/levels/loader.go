@@ -17,8 +17,33 @@ type Loader struct {
 	// Identity is this peer's Full Strict certificate (nil: none).
 	Identity *fullstrict.Identity
 
-	mu      sync.Mutex
-	secrets map[[20]byte]strict.Material // infohash → magnet's epoch and secret (no commit yet)
+	mu       sync.Mutex
+	secrets  map[[20]byte]strict.Material // infohash → magnet's epoch and secret (no commit yet)
+	announce map[[20]byte][20]byte        // infohash → Strict swarm key
+}
+
+// AnnounceKey is what to send trackers as info_hash for the torrent with
+// this infohash: its Strict swarm key once Security or MagnetSecurity has
+// seen it as Strict, else the infohash itself.
+func (l *Loader) AnnounceKey(infoHash [20]byte) [20]byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k, ok := l.announce[infoHash]; ok {
+		return k
+	}
+	return infoHash
+}
+
+func (l *Loader) remember(infoHash [20]byte, s *Security) {
+	if s == nil || s.AnnounceHash == ([20]byte{}) {
+		return
+	}
+	l.mu.Lock()
+	if l.announce == nil {
+		l.announce = map[[20]byte][20]byte{}
+	}
+	l.announce[infoHash] = s.AnnounceHash
+	l.mu.Unlock()
 }
 
 // Security is the peer's TorrentSecurity hook: the level of a torrent
@@ -38,13 +63,16 @@ func (l *Loader) Security(m *meta.Torrent) (any, error) {
 			if err := mat.Check(); err != nil {
 				return nil, fmt.Errorf("bttls: %s: the magnet link's secret: %w", m.Name, err)
 			}
-			return StrictSecurity(&mat), nil
+			s := StrictSecurity(&mat)
+			l.remember(m.InfoHash, s)
+			return s, nil
 		}
 	}
 	s, err := SecurityFor(m, l.Identity)
 	if err != nil {
 		return nil, err
 	}
+	l.remember(m.InfoHash, s)
 	return s, nil
 }
 
@@ -71,5 +99,7 @@ func (l *Loader) MagnetSecurity(mg meta.Magnet) (any, error) {
 	}
 	l.secrets[mg.InfoHash] = mat
 	l.mu.Unlock()
-	return StrictSecurity(&mat), nil
+	s := StrictSecurity(&mat)
+	l.remember(mg.InfoHash, s)
+	return s, nil
 }

@@ -31,6 +31,9 @@ func TestMagnetStrict(t *testing.T) {
 	if ps := pre.(*Security); ps.Level != transport.TLSStrict || ps.Credential != full.Credential || ps.AnnounceHash != full.AnnounceHash {
 		t.Fatal("the magnet's credential differs from the .torrent's")
 	}
+	if l.AnnounceKey(m.InfoHash) != full.AnnounceHash || (&Loader{}).AnnounceKey(m.InfoHash) != m.InfoHash {
+		t.Fatal("AnnounceKey: want the swarm key for a known Strict torrent, else the infohash")
+	}
 	fromBEP9 := &meta.Torrent{InfoHash: m.InfoHash, Name: m.Name, InfoBytes: m.InfoBytes}
 	got, err := l.Security(fromBEP9)
 	if err != nil || got.(*Security).Credential != full.Credential {
