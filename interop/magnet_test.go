@@ -42,6 +42,9 @@ func TestMagnetFromClients(t *testing.T) {
 	}
 	for i, c := range clients {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "transmission" && testing.Short() {
+				t.Skip("~15 s; run without -short")
+			}
 			dir := t.TempDir()
 			const size = 1<<20 + 99
 			file, sum := MakeFile(t, dir, fmt.Sprintf("magnet%d.bin", i), size, uint64(200+i))

@@ -71,7 +71,7 @@ func TestMatrix(t *testing.T) {
 		cases = append(cases,
 			matrixCase{"libtorrent", false, m, bttlsFromLibtorrent},
 			matrixCase{"libtorrent", true, m, bttlsToLibtorrent})
-		if m.name == modeDefault.name {
+		if m.name == modeDefault.name && !testing.Short() { // ~15 s each
 			cases = append(cases,
 				matrixCase{"transmission", false, m, bttlsFromTransmission},
 				matrixCase{"transmission", true, m, bttlsToTransmission})

@@ -13,6 +13,9 @@ import (
 // slow, so the two leechers trade pieces: bttls must get pieces from
 // rtorrent or give it some, and both must end with the right bytes.
 func TestMixedSwarm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("~30 s; run without -short")
+	}
 	tr := StartBttlsTracker(t, time.Minute)
 	seedDir := t.TempDir()
 	const size = 3<<20 + 1

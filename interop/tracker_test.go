@@ -11,6 +11,9 @@ import (
 // Transmission ignores loopback peers from trackers, so it announces first
 // and libtorrent, told of it by the tracker, dials it.
 func TestTrackerLibtorrentToTransmission(t *testing.T) {
+	if testing.Short() {
+		t.Skip("~15 s; run without -short")
+	}
 	tr := StartTracker(t, time.Minute)
 	seedDir, leechDir := t.TempDir(), t.TempDir()
 	const size = 3<<20 + 12345
