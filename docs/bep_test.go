@@ -625,11 +625,17 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 				return nil, fmt.Errorf("docs: line %d: a results comment must be followed by \".. |name| replace:: VALUE\"", i+1)
 			}
 			r := resultsRef{Line: i + 1, Name: s[1], Value: s[2], File: m[1], Row: map[string]string{}, Scale: 1}
+			// Values may escape spaces, commas and other bytes as %XX.
+			unescape := func(v string) string {
+				if u, err := url.PathUnescape(v); err == nil {
+					return u
+				}
+				return v
+			}
 			for _, opt := range strings.Fields(m[2]) {
 				k, val, _ := strings.Cut(opt, "=")
-				// Values may escape spaces and other bytes as %XX.
-				if u, err := url.PathUnescape(val); err == nil {
-					val = u
+				if k != "row" {
+					val = unescape(val)
 				}
 				switch k {
 				case "row":
@@ -638,7 +644,7 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 						if !ok || c == "" {
 							return nil, fmt.Errorf("docs: line %d: row condition %q, want COLUMN:VALUE", i+1, cond)
 						}
-						r.Row[c] = want
+						r.Row[unescape(c)] = unescape(want)
 					}
 				case "col", "key":
 					r.Col = val
@@ -893,7 +899,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	csvData := "mode,policy,completion_p50,ndpi\nbasic,prefer,12.3456,TLS\nplain,off,10,BitTorrent\nmse,off,11,\n"
+	csvData := "mode,policy,completion_p50,ndpi\nbasic,prefer,12.3456,TLS\nplain,off,10,BitTorrent\nmse,off,11,\n\"Go net/http, no SNI\",x,1,TLS\n"
 	jsonData := `{"runs":[{"adoption":0.5,"tls_bytes":0.4321}],"rows":[{"mode":"basic","sec":3}]}`
 	if err := os.WriteFile(filepath.Join(dir, "t.csv"), []byte(csvData), 0o644); err != nil {
 		t.Fatal(err)
@@ -917,6 +923,7 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"json path", ".. results: results/x/t.json key=runs.0.tls_bytes scale=100\n.. |a| replace:: 43.2 %\n", true, ""},
 		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
 		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
+		{"escaped comma", ".. results: results/x/t.csv row=mode:Go%20net/http%2C%20no%20SNI,policy:x col=ndpi\n.. |a| replace:: TLS\n", true, ""},
 		{"dash for empty", ".. results: results/x/t.csv row=mode:mse col=ndpi\n.. |a| replace:: –\n", true, ""},
 		{"empty as dash", ".. results: results/x/t.csv row=mode:basic col=ndpi\n.. |a| replace:: –\n", false, ""},
 		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
