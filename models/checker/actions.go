@@ -37,10 +37,31 @@ func (cp *compiler) target(e *Expr, s *scope, md mode) (int, bool) {
 	if _, ok := s.lookup(n.Name); ok {
 		return 0, false
 	}
-	if s.env.outer != nil || s.env.defs[n.Name] != nil {
+	return cp.varOf(n.Name, s.env)
+}
+
+// varOf resolves name to a state variable through INSTANCE substitutions:
+// a variable of an instanced module is the same-named variable outside, or
+// the variable its WITH substitution names.
+func (cp *compiler) varOf(name string, ev *env) (int, bool) {
+	for ev.outer != nil {
+		if ev.defs[name] != nil {
+			return 0, false
+		}
+		if sub, ok := ev.subst[name]; ok {
+			if sub.Kind != eName || len(sub.Args) > 0 || sub.Other != nil {
+				return 0, false
+			}
+			name = sub.Name
+		} else if !ev.declared[name] {
+			return 0, false
+		}
+		ev = ev.outer
+	}
+	if ev.defs[name] != nil {
 		return 0, false
 	}
-	i, ok := cp.m.varIdx[n.Name]
+	i, ok := cp.m.varIdx[name]
 	return i, ok
 }
 
@@ -331,7 +352,7 @@ func (cp *compiler) unchanged(e *Expr, s *scope) *action {
 					cur := func(x *ctx) Value { return x.cur[i] }
 					return &action{run: assign(i, cur, func(x *ctx, k func() bool) bool { return k() })}
 				}
-				if d := s.env.lookupDef(e.Name); d != nil && len(d.def.Params) == 0 && d.def.Body != nil && s.env.outer == nil {
+				if d := s.env.lookupDef(e.Name); d != nil && len(d.def.Params) == 0 && d.def.Body != nil {
 					sc := &scope{names: map[string]binding{}, fr: s.fr, env: d.env}
 					return cp.unchanged(d.def.Body, sc)
 				}
@@ -385,15 +406,22 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 			return callAction(x, nb, a, k)
 		}}
 	}
-	if e.Other != nil || s.env.outer != nil {
-		return nil
+	var d *defInfo
+	if e.Other != nil {
+		// M!Op: a definition of a named instance
+		inst := s.env.lookupDef(e.Other.Name)
+		if inst == nil || inst.inst == nil || len(e.Other.Args) > 0 {
+			return nil
+		}
+		d = inst.inst.defs[e.Name[len(e.Other.Name)+1:]]
+	} else {
+		if alias, ok := cp.m.constAlias[e.Name]; ok && s.env.outer == nil {
+			ne := *e
+			ne.Name = alias
+			e = &ne
+		}
+		d = s.env.lookupDef(e.Name)
 	}
-	if alias, ok := cp.m.constAlias[e.Name]; ok {
-		ne := *e
-		ne.Name = alias
-		e = &ne
-	}
-	d := s.env.defs[e.Name]
 	if d == nil || d.inst != nil || len(d.def.FnBounds) > 0 {
 		return nil
 	}

@@ -50,6 +50,7 @@ type subAction struct {
 var standardModules = map[string]bool{
 	"Naturals": true, "Integers": true, "Sequences": true, "FiniteSets": true,
 	"TLC": true, "Reals": false, "Bags": false, "TLCExt": true,
+	"TLAPS": true, // proof-system pragmas only; nothing to evaluate
 }
 
 // LoadModule parses path and every user module it EXTENDS or INSTANCEs

@@ -125,6 +125,10 @@ func (p *parser) module(file string) *Module {
 			}
 		case "ASSUME", "ASSUMPTION", "AXIOM":
 			p.i++
+			if n := p.peek(); n.kind == tIdent && p.peekAt(1).text == "==" {
+				// ASSUME Name == P: the name is for proofs
+				p.i += 2
+			}
 			m.Assumes = append(m.Assumes, p.parseExpr(0))
 		case "THEOREM", "LEMMA", "PROPOSITION", "COROLLARY", "USE", "HIDE":
 			// Theorems and their proofs are for TLAPS, not for model
