@@ -47,6 +47,7 @@ func runCreate(args []string) int {
 	pieceLen := fs.String("piece-length", "", "piece length, a power of two from 16KiB to 64MiB (e.g. 262144, 256KiB, 4MiB); default: automatic")
 	private := fs.Bool("private", false, "mark the torrent private (BEP 27: peers only from its trackers, no PEX)")
 	comment := fs.String("comment", "", "comment stored in the .torrent")
+	tlsc := addTLSCreateFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -76,6 +77,11 @@ func runCreate(args []string) int {
 		fmt.Fprintf(os.Stderr, "bttls create: %v\n", err)
 		return 1
 	}
+	raw, notes, err := tlsc.apply(raw, *out)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bttls create: %v\n", err)
+		return 1
+	}
 	t, err := meta.Parse(raw)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bttls create: the torrent just made does not parse: %v\n", err)
@@ -88,6 +94,9 @@ func runCreate(args []string) int {
 	fmt.Printf("created %s: %s, %d bytes, %d pieces of %s\n", *out, t.Name, t.Length, t.NumPieces(), formatSize(t.PieceLength))
 	fmt.Printf("infohash: %s\n", t.InfoHashHex())
 	fmt.Printf("magnet:   %s\n", t.MagnetLink())
+	for _, n := range notes {
+		fmt.Println(n)
+	}
 	return 0
 }
 

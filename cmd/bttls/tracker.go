@@ -61,6 +61,7 @@ func runTracker(args []string) int {
 	fs.IntVar(&cfg.MaxNumWant, "max-numwant", tracker.DefaultMaxNumWant, "most peers returned in one response")
 	fs.BoolVar(&cfg.TrustIPParam, "trust-ip", false, "believe ip=/ipv4=/ipv6= from any peer (by default only from loopback and private addresses)")
 	verbose := fs.CountP("verbose", "v", "log each announce (-v), and connection errors too (-vv)")
+	iss := addIssuerFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -92,6 +93,15 @@ func runTracker(args []string) int {
 		srv.Logf = logger.Printf
 	}
 	fmt.Printf("announce URL: http://%s/announce\n", l.Addr())
+	path, err := iss.mount(e, srv, logger.Printf)
+	if err != nil {
+		l.Close()
+		fmt.Fprintf(os.Stderr, "bttls tracker: %v\n", err)
+		return 1
+	}
+	if path != "" {
+		fmt.Printf("issuer URL:   http://%s%s\n", l.Addr(), path)
+	}
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
