@@ -61,7 +61,12 @@ func (f *peerFlags) config(e env.Env, name string) (peer.Config, error) {
 	}
 	cfg.Dialer, cfg.Acceptor, cfg.TorrentSecurity = d, a, sec
 	if !f.noTracker {
-		cfg.Announce = trackerAnnounce
+		// A Strict torrent announces under its swarm key, never its infohash.
+		tlsOpts := f.tls
+		cfg.Announce = func(e env.Env, url string, r peer.AnnounceRequest) (peer.AnnounceResponse, error) {
+			r.InfoHash = tlsOpts.announceKey(r.InfoHash)
+			return trackerAnnounce(e, url, r)
+		}
 		if f.tls.mode != "off" {
 			// Tell the tracker we accept bttls, so that peers running
 			// --tls=prefer try TLS with us first (docs/tracker.md).
