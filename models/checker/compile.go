@@ -665,6 +665,18 @@ func inDomainPath(f Value, keys []Value) bool {
 }
 
 func (cp *compiler) applyExpr(e *Expr, s *scope, md mode) (evalFn, bool) {
+	// f[x] where f is a LET function definition f[x \in S] == ...
+	if n := e.Args[0]; n.Kind == eName && len(n.Args) == 0 {
+		if b, ok := s.lookup(n.Name); ok && b.kind == bLetOp && len(b.let.def.FnBounds) > 0 {
+			argE := e.Args[1]
+			if len(e.Args) > 2 {
+				argE = &Expr{Kind: eTuple, Pos: e.Pos, Args: e.Args[1:]}
+			}
+			arg, _ := cp.expr(argE, s, md)
+			cp.readSlot(s, 0)
+			return cp.letFnCall(b.let, arg, md, e.Pos), true
+		}
+	}
 	// f[x] where f is a recursive function definition f[x \in S] == ...
 	if n := e.Args[0]; n.Kind == eName && len(n.Args) == 0 {
 		if _, local := s.lookup(n.Name); !local {

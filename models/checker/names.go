@@ -308,8 +308,11 @@ func fnComponents(bounds []Bound) int {
 
 // bindFnKey binds the names of f[x \in S, <<y, z>> \in T] to a key: slot 0
 // holds the key, the names follow in order.
-func bindFnKey(x *ctx, bounds []Bound, key Value, pos Pos) {
-	x.locals[x.base] = key
+func bindFnKey(x *ctx, bounds []Bound, key Value, pos Pos) { bindFnKeyAt(x, 0, bounds, key, pos) }
+
+// bindFnKeyAt is bindFnKey with the key slot at off.
+func bindFnKeyAt(x *ctx, off int, bounds []Bound, key Value, pos Pos) {
+	x.locals[x.base+off] = key
 	n := fnComponents(bounds)
 	comps := []Value{key}
 	if n > 1 {
@@ -319,7 +322,7 @@ func bindFnKey(x *ctx, bounds []Bound, key Value, pos Pos) {
 		}
 		comps = q.elems
 	}
-	slot, c := 1, 0
+	slot, c := off+1, 0
 	for _, b := range bounds {
 		if !b.Tuple {
 			for range b.Names {
@@ -460,7 +463,10 @@ func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, boo
 		return f, true || dyn
 	}
 	if len(d.FnBounds) > 0 {
-		cerr(e.Pos, "recursive function definitions inside LET are not supported; define %s at the top level", d.Name)
+		if len(e.Args) > 0 {
+			cerr(e.Pos, "%s is a function: apply it with %s[...]", d.Name, d.Name)
+		}
+		return cp.letWholeFn(ld, e, s, md)
 	}
 	if len(e.Args) != len(d.Params) {
 		cerr(e.Pos, "%s takes %d arguments, given %d", d.Name, len(d.Params), len(e.Args))
@@ -538,4 +544,111 @@ func (cp *compiler) opArg(a *Expr, arity int, s *scope, md mode) evalFn {
 			return v
 		}}
 	}
+}
+
+// letFnOp compiles the body of a LET function definition f[x \in S] == e as
+// an operator of one argument, the key, in a frame that copies the names
+// visible where f was defined (slots 0..visible-1); the key goes at slot
+// visible and the bound names after it.
+func (cp *compiler) letFnOp(ld *letDef, md mode) *compiledOp {
+	if co, ok := ld.op[md]; ok {
+		return co
+	}
+	co := &compiledOp{fr: &frame{size: ld.visible}}
+	ld.op[md] = co
+	sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: co.fr, env: ld.sc.env}
+	sc.fr.alloc() // the key
+	for _, b := range ld.def.FnBounds {
+		for _, n := range b.Names {
+			sc.names[n] = binding{kind: bLocal, slot: sc.fr.alloc()}
+		}
+	}
+	mark := len(cp.reads)
+	co.fn, co.dyn = cp.expr(ld.def.Body, sc, md)
+	cp.reads = cp.reads[:mark]
+	co.done = true
+	return co
+}
+
+// letFnCall is f[arg] for a LET function definition.
+func (cp *compiler) letFnCall(ld *letDef, arg evalFn, md mode, pos Pos) evalFn {
+	at := cp.letFnAt(ld, md, pos)
+	return func(x *ctx) Value { return at(x, arg(x)) }
+}
+
+// letFnAt returns a function computing f[key] for a LET function definition.
+func (cp *compiler) letFnAt(ld *letDef, md mode, pos Pos) func(x *ctx, key Value) Value {
+	co := cp.letFnOp(ld, md)
+	vis, bounds := ld.visible, ld.def.FnBounds
+	return func(x *ctx, key Value) Value {
+		nb := x.push(co.fr.size)
+		copy(x.locals[nb:nb+vis], x.locals[x.base:x.base+vis])
+		saved := x.base
+		x.base = nb
+		bindFnKeyAt(x, vis, bounds, key, pos)
+		x.enter(pos)
+		v := co.fn(x)
+		x.depth--
+		x.base = saved
+		x.sp = nb
+		return v
+	}
+}
+
+// letWholeFn is the value of a LET function definition used without [ ].
+func (cp *compiler) letWholeFn(ld *letDef, e *Expr, s *scope, md mode) (evalFn, bool) {
+	bounds := ld.def.FnBounds
+	var sets []evalFn
+	for _, b := range bounds {
+		sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: s.fr, env: s.env}
+		f, _ := cp.expr(b.Set, sc, md)
+		if b.Tuple {
+			sets = append(sets, f)
+			continue
+		}
+		for range b.Names {
+			sets = append(sets, f)
+		}
+	}
+	tupleKey := fnComponents(bounds) > 1
+	pos := e.Pos
+	at := cp.letFnAt(ld, md, pos)
+	cp.readSlot(s, 0)
+	return func(x *ctx) Value {
+		domains := make([][]Value, len(sets))
+		for i, f := range sets {
+			domains[i] = enumAt(pos, f(x))
+			if len(domains[i]) == 0 {
+				return mkFn(nil, nil)
+			}
+		}
+		var keys, vals []Value
+		idx := make([]int, len(sets))
+		for {
+			var k Value
+			if tupleKey {
+				el := make([]Value, len(idx))
+				for i, j := range idx {
+					el[i] = domains[i][j]
+				}
+				k = &SeqV{elems: el}
+			} else {
+				k = domains[0][idx[0]]
+			}
+			keys, vals = append(keys, k), append(vals, at(x, k))
+			i := len(idx) - 1
+			for i >= 0 {
+				idx[i]++
+				if idx[i] < len(domains[i]) {
+					break
+				}
+				idx[i] = 0
+				i--
+			}
+			if i < 0 {
+				break
+			}
+		}
+		return mkFn(keys, vals)
+	}, true
 }
