@@ -139,12 +139,20 @@ func TestSwarmWithTracker(t *testing.T) {
 		_, l := startProcess(t, "get", tf, "-o", filepath.Join(dir, "copy"+string(rune('0'+i))), "--tls=off", "--seed-after", "--timeout", "40s")
 		lines = append(lines, l)
 	}
+	fromTwo := 0
 	for i, l := range lines {
 		line := waitLine(t, l, "downloaded", 45*time.Second)
 		t.Logf("get %d: %s", i, line)
+		if strings.Contains(line, "from 2 peer(s)") {
+			fromTwo++
+		}
 		got, _ := os.ReadFile(filepath.Join(dir, "copy"+string(rune('0'+i))))
 		if !bytes.Equal(got, data) {
 			t.Errorf("copy %d differs", i)
 		}
+	}
+	// The seed is throttled: the downloaders must have traded with each other.
+	if fromTwo == 0 {
+		t.Error("no downloader received pieces from the other one")
 	}
 }

@@ -251,6 +251,8 @@ func (cn *conn) run() {
 
 // stepLocked feeds received messages to the session.
 func (cn *conn) stepLocked(msgs []wire.Message, now time.Time) error {
+	wasted := cn.sess.Wasted()
+	defer func() { cn.t.stats.Wasted += cn.sess.Wasted() - wasted }()
 	for _, m := range msgs {
 		kind := cn.tc.Kind
 		if m.Type == wire.Piece && !m.KeepAlive {

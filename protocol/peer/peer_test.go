@@ -130,6 +130,7 @@ func TestSwarm(t *testing.T) {
 		if s.HashFailures != 0 {
 			t.Errorf("leecher %d: %d hash failures", i, s.HashFailures)
 		}
+		t.Logf("leecher %d: downloaded %d, wasted %d", i, s.Downloaded, s.Wasted)
 	}
 	if fromLeechers == 0 {
 		t.Error("no leecher downloaded from another leecher")

@@ -22,6 +22,9 @@ type Stats struct {
 	ByKind map[transport.Kind]Traffic
 	// ByPeer splits it by remote peer id, over the torrent's life.
 	ByPeer map[[20]byte]Traffic
+	// Wasted counts piece payload received but not needed: duplicates
+	// from endgame, blocks nobody asked for.
+	Wasted int64
 	// HashFailures counts pieces that failed their SHA-1 check.
 	HashFailures int
 	// Conns is the number of open connections.

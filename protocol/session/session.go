@@ -75,6 +75,9 @@ func (c *Config) defaults() {
 	}
 }
 
+// endgameRequests bounds the duplicate requests an idle peer makes in endgame.
+const endgameRequests = 2
+
 // maxWasted is how many unwanted bytes a peer may send before the share
 // of them counts against it.
 const maxWasted = 8 << 20
@@ -429,6 +432,16 @@ func (s *Session) fill() {
 	max := s.depth
 	if s.peerExt != nil && s.peerExt.Reqq > 0 {
 		max = min(max, s.peerExt.Reqq)
+	}
+	if s.picker.Endgame() {
+		// Every missing block is already asked of someone. Deep pipelines
+		// make that true long before the end, so only a peer with nothing
+		// left in flight asks for a few duplicates (covering a stalled
+		// peer); more would mostly fetch bytes twice.
+		if len(s.outstanding) > 0 {
+			return
+		}
+		max = min(max, endgameRequests)
 	}
 	n := max - len(s.outstanding)
 	// Refill in batches of a quarter pipeline so a fast peer costs one
