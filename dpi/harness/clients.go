@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strings"
 	"time"
 
 	utls "github.com/refraction-networking/utls"
@@ -146,5 +147,28 @@ func UTLSChromeClient() TLSClient {
 			return fmt.Errorf("harness: uTLS Chrome: %w", err)
 		}
 		return u.Close()
+	}}
+}
+
+// ChromiumClient loads the page with headless Chromium (Debian's
+// `chromium`), if installed. Chromium opens more than one connection per
+// page; the caller captures it alone and reads the first ClientHello.
+func ChromiumClient(profile string) TLSClient {
+	return TLSClient{Name: "Chromium", Fetch: func(port int, sni string) error {
+		if _, err := LookTool("chromium"); err != nil {
+			return err
+		}
+		host := "127.0.0.1"
+		args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors",
+			"--no-first-run", "--user-data-dir=" + profile, "--dump-dom"}
+		if sni != "" {
+			host = sni
+			args = append(args, "--host-resolver-rules=MAP "+sni+" 127.0.0.1")
+		}
+		out, err := runTimeout(30*time.Second, "chromium", append(args, fmt.Sprintf("https://%s:%d/", host, port))...)
+		if err != nil || !strings.Contains(string(out), "ok") {
+			return fmt.Errorf("harness: chromium: %v %s", err, lastLines(out, 3))
+		}
+		return nil
 	}}
 }

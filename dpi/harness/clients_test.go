@@ -2,6 +2,7 @@ package harness
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,7 @@ func TestDPIClientHellos(t *testing.T) {
 		t.Logf("%-40s JA4 %s JA3 %s nDPI %s [%s]", name, row.JA4, row.JA3, row.NDPI, row.Risks)
 		t.Logf("%-40s JA4_r %s", "", f.Hello.JA4R())
 	}
+	chromiumRows(t, dir, port, ja4)
 	if a, b := ja4["bttls + mimic.GoHTTPClient, no SNI"], ja4["Go net/http, no SNI"]; a != b {
 		t.Errorf("mimic.GoHTTPClient JA4 %s differs from net/http's %s on the wire", a, b)
 	}
@@ -102,6 +104,50 @@ func TestDPIClientHellos(t *testing.T) {
 	if *update {
 		if err := writeHelloTable(filepath.Join("..", "..", "results", "dpi"), ja4); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// chromiumRows adds headless Chromium's ClientHello, captured alone since
+// Chromium opens several connections per page. Chromium is optional (not in
+// the install list: ~290 MB): without it there are no Chromium rows.
+func chromiumRows(t *testing.T, dir string, port int, ja4 map[string]string) {
+	cl := ChromiumClient(filepath.Join(dir, "chromium-profile"))
+	for _, sni := range []string{"", "www.example.com"} {
+		name := cl.Name + map[bool]string{true: ", SNI", false: ", no SNI"}[sni != ""]
+		c, err := StartCapture(dir, "chromium"+sni, port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ferr := cl.Fetch(port, sni)
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if errors.Is(ferr, ErrMissingTool) {
+			t.Logf("chromium not installed: no Chromium rows")
+			return
+		}
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		rep, err := Analyze(name, c.Path, port, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rep.Flows {
+			f := &rep.Flows[i]
+			if f.Hello == nil {
+				continue
+			}
+			if f.TsharkJA3 != f.JA3() {
+				t.Errorf("%s: JA3 %s, tshark %s", name, f.JA3(), f.TsharkJA3)
+			}
+			one := &Report{Mode: name, Flows: []FlowReport{*f}}
+			helloRows = append(helloRows, one.Row())
+			ja4[name] = f.JA4()
+			t.Logf("%-40s JA4 %s nDPI %s [%s]", name, f.JA4(), one.Row().NDPI, one.Row().Risks)
+			t.Logf("%-40s JA4_r %s", "", f.Hello.JA4R())
+			break
 		}
 	}
 }
@@ -124,7 +170,8 @@ func writeHelloTable(dir string, ja4 map[string]string) error {
 Regenerate: ` + "`go test ./dpi/harness -run DPI -update`" + `. Every client connects to the same
 ordinary Go HTTPS server on 127.0.0.1 (a random port) in one capture; curl is
 Debian's (OpenSSL 3), Go is this module's toolchain, uTLS is
-refraction-networking/utls HelloChrome_Auto. The bttls rows are its TLS client
+refraction-networking/utls HelloChrome_Auto, Chromium is Debian's headless
+chromium (captured alone; its first ClientHello). The bttls rows are its TLS client
 configuration (protocol/tlslevel.ClientConfig) as shipped, and the same with
 dpi/mimic.GoHTTPClient applied.
 
