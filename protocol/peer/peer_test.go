@@ -131,6 +131,9 @@ func TestSwarm(t *testing.T) {
 			t.Errorf("leecher %d: %d hash failures", i, s.HashFailures)
 		}
 		t.Logf("leecher %d: downloaded %d, wasted %d", i, s.Downloaded, s.Wasted)
+		if s.Wasted > tor.Length/4 {
+			t.Errorf("leecher %d: %d of %d bytes fetched twice", i, s.Wasted, tor.Length)
+		}
 	}
 	if fromLeechers == 0 {
 		t.Error("no leecher downloaded from another leecher")
