@@ -22,6 +22,11 @@ func guardAction(g evalFn, pos Pos) *action {
 // target reports whether e is an assignable variable: x' in an action, x
 // in Init.
 func (cp *compiler) target(e *Expr, s *scope, md mode) (int, bool) {
+	if e.Kind == eName && len(e.Args) == 0 {
+		if b, ok := s.lookup(e.Name); ok && b.kind == bAlias {
+			return cp.target(b.alias, &scope{names: map[string]binding{}, fr: s.fr, env: b.aenv}, md)
+		}
+	}
 	var n *Expr
 	switch {
 	case md == mNormal && e.Kind == eOp && e.Name == "'":
@@ -434,6 +439,49 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 		if vco := cp.compileDef(d, md); vco.done && !vco.dyn {
 			return nil
 		}
+	}
+	// Arguments that are primed variables are passed by name, as TLC
+	// substitutes them: Send(p, d, mem, mem') may assign mem' inside Send.
+	var aliased bool
+	for i, a := range e.Args {
+		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 && a.Kind == eOp && a.Name == "'" {
+			if _, ok := cp.target(a, s, md); ok {
+				aliased = true
+			}
+		}
+	}
+	if aliased {
+		fr := &frame{}
+		sc := &scope{names: map[string]binding{}, fr: fr, env: d.env}
+		var args []evalFn
+		var slots []int
+		for i, p := range d.def.Params {
+			a := e.Args[i]
+			if p.Arity == 0 && a.Kind == eOp && a.Name == "'" {
+				if _, ok := cp.target(a, s, md); ok {
+					sc.names[p.Name] = binding{kind: bAlias, alias: a, aenv: s.env}
+					continue
+				}
+			}
+			slot := fr.alloc()
+			if p.Arity > 0 {
+				sc.names[p.Name] = binding{kind: bOpParam, slot: slot, arity: p.Arity}
+				args = append(args, cp.opArg(a, p.Arity, s, md))
+			} else {
+				sc.names[p.Name] = binding{kind: bLocal, slot: slot}
+				f, _ := cp.expr(a, s, md)
+				args = append(args, f)
+			}
+			slots = append(slots, slot)
+		}
+		body := cp.action(d.def.Body, sc, md)
+		return &action{run: func(x *ctx, k func() bool) bool {
+			nb := x.push(fr.size)
+			for i, f := range args {
+				x.locals[nb+slots[i]] = f(x)
+			}
+			return callAction(x, nb, body, k)
+		}}
 	}
 	co, ok := d.acts[md]
 	if !ok {

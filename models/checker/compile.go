@@ -65,6 +65,7 @@ const (
 	bLocal   bindKind = iota
 	bOpParam          // an operator passed as an argument
 	bLetOp            // LET definition
+	bAlias            // a parameter bound by name to x' (TLC substitutes such arguments)
 )
 
 type binding struct {
@@ -72,6 +73,8 @@ type binding struct {
 	slot  int
 	arity int
 	let   *letDef
+	alias *Expr // bAlias: the argument expression, which reads no locals
+	aenv  *env  // bAlias: the environment it is resolved in
 }
 
 // scope maps names to local bindings; env holds the module-level names.

@@ -68,6 +68,8 @@ func (cp *compiler) name(e *Expr, s *scope, md mode) (evalFn, bool) {
 			}, true
 		case bLetOp:
 			return cp.letCall(b.let, e, s, md)
+		case bAlias:
+			return cp.expr(b.alias, &scope{names: map[string]binding{}, fr: s.fr, env: b.aenv}, md)
 		}
 	}
 	if e.Other != nil {
