@@ -98,7 +98,7 @@ func TestExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"create"}, 2, "want exactly one FILE"},
+		{[]string{"create"}, 2, "want exactly one FILE or DIR"},
 		{[]string{"create", file}, 2, "-o OUT.torrent is required"},
 		{[]string{"create", filepath.Join(dir, "missing"), "-o", tf + "2"}, 1, "no such file"},
 		{[]string{"create", file, "-o", tf + "3", "--piece-length", "1000"}, 1, "power of two"},
@@ -154,5 +154,37 @@ func TestSwarmWithTracker(t *testing.T) {
 	// The seed is throttled: the downloaders must have traded with each other.
 	if fromTwo == 0 {
 		t.Error("no downloader received pieces from the other one")
+	}
+}
+
+// TestDirectoryTorrent: a multi-file torrent made from a directory goes
+// from one process to another, file by file.
+func TestDirectoryTorrent(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "album")
+	os.MkdirAll(filepath.Join(src, "disc2"), 0o755)
+	want := map[string][]byte{}
+	for i, name := range []string{"one.bin", "two.bin", "disc2/three.bin"} {
+		b := make([]byte, 50000*(i+1)+7)
+		rand.Read(b)
+		want[name] = b
+		if err := os.WriteFile(filepath.Join(src, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tf := filepath.Join(dir, "album.torrent")
+	if code, out := run(t, "create", src, "-o", tf); code != 0 {
+		t.Fatalf("create: %s", out)
+	}
+	seedAddr := startSeed(t, tf, src)
+	dst := filepath.Join(dir, "copy")
+	if code, out := run(t, "get", tf, "-o", dst, "--peer", seedAddr, "--tls=off", "--timeout", "30s"); code != 0 {
+		t.Fatalf("get: exit %d\n%s", code, out)
+	}
+	for name, b := range want {
+		got, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s: %v, content equal: %v", name, err, bytes.Equal(got, b))
+		}
 	}
 }

@@ -15,14 +15,16 @@ import (
 func init() {
 	register(command{
 		name:    "create",
-		summary: "make a .torrent (BitTorrent v1) for a file",
+		summary: "make a .torrent (BitTorrent v1) for a file or a directory",
 		run:     runCreate,
 	})
 }
 
-const createHelp = `usage: bttls create FILE -o OUT.torrent [--tracker URL]... [flags]
+const createHelp = `usage: bttls create (FILE | DIR) -o OUT.torrent [--tracker URL]... [flags]
 
 Hashes FILE into pieces (SHA-1, BitTorrent v1) and writes a .torrent for it.
+For a directory, the torrent holds every regular file below it (a
+multi-file torrent named after the directory; links are skipped).
 The piece length is chosen to give about 1000-2000 pieces (a power of two
 from 16 KiB to 16 MiB) unless --piece-length says otherwise. It prints the
 infohash and a magnet link.
@@ -56,7 +58,7 @@ func runCreate(args []string) int {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(os.Stderr, "bttls create: want exactly one FILE, got %d arguments (see --help)\n", fs.NArg())
+		fmt.Fprintf(os.Stderr, "bttls create: want exactly one FILE or DIR, got %d arguments (see --help)\n", fs.NArg())
 		return 2
 	}
 	if *out == "" {

@@ -24,9 +24,10 @@ func init() {
 	})
 }
 
-const seedHelp = `usage: bttls seed X.torrent FILE [--listen ADDR] [flags]
+const seedHelp = `usage: bttls seed X.torrent (FILE | DIR) [--listen ADDR] [flags]
 
-Checks every piece of FILE against X.torrent, then serves it to any peer
+Checks every piece of FILE (DIR for a multi-file torrent) against
+X.torrent, then serves it to any peer
 that connects, until interrupted (Ctrl-C or SIGTERM). It announces to the
 torrent's trackers, and dials the peers given with --peer.
 

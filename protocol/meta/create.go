@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
@@ -43,39 +46,57 @@ func ChoosePieceLength(total int64) int64 {
 	return min(pl, hi)
 }
 
-// Create makes a v1 .torrent for a single file and returns its bytes.
+// Create makes a v1 .torrent for a file, or for a directory's regular
+// files (a multi-file torrent named after the directory; files in path
+// order, symbolic links and empty directories skipped), and returns its
+// bytes.
 func Create(path string, opts CreateOptions) ([]byte, error) {
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
+	var files []File
+	switch {
+	case fi.Mode().IsRegular():
+		files = []File{{Path: []string{filepath.Base(path)}, Length: fi.Size()}}
+	case fi.IsDir():
+		if files, err = listFiles(path); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("meta: %s is neither a regular file nor a directory", path)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("meta: %s is not a regular file", path)
+	var total int64
+	for i := range files {
+		files[i].Offset = total
+		total += files[i].Length
 	}
-	if fi.Size() == 0 {
+	if total == 0 {
 		return nil, fmt.Errorf("meta: %s is empty; a torrent needs at least one byte", path)
 	}
 	pl := opts.PieceLength
 	if pl == 0 {
-		pl = ChoosePieceLength(fi.Size())
+		pl = ChoosePieceLength(total)
 	}
 	if pl < MinPieceLength || pl > MaxPieceLength || pl&(pl-1) != 0 {
 		return nil, fmt.Errorf("meta: piece length %d must be a power of two in %d..%d", pl, MinPieceLength, MaxPieceLength)
 	}
-	pieces, err := hashPieces(f, fi.Size(), pl)
+	r := &filesReader{root: path, dir: fi.IsDir(), files: files}
+	defer r.close()
+	pieces, err := hashPieces(r, total, pl)
 	if err != nil {
 		return nil, fmt.Errorf("meta: hashing %s: %w", path, err)
 	}
-	info := metainfo.Info{
-		Name:        filepath.Base(path),
-		PieceLength: pl,
-		Length:      fi.Size(),
-		Pieces:      pieces,
+	info := metainfo.Info{Name: filepath.Base(filepath.Clean(path)), PieceLength: pl, Pieces: pieces}
+	if fi.IsDir() {
+		for _, f := range files {
+			info.Files = append(info.Files, metainfo.FileInfo{Path: f.Path, Length: f.Length})
+		}
+	} else {
+		info.Length = total
+	}
+	if err := checkName(info.Name); err != nil {
+		return nil, fmt.Errorf("meta: torrent name: %w", err)
 	}
 	if opts.Private {
 		p := true
@@ -99,6 +120,91 @@ func Create(path string, opts CreateOptions) ([]byte, error) {
 		return nil, fmt.Errorf("meta: encoding torrent: %w", err)
 	}
 	return b, nil
+}
+
+// listFiles returns the regular files below root, sorted by path.
+func listFiles(root string) ([]File, error) {
+	var files []File
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil // directories are implicit; links and devices are skipped
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		path := strings.Split(filepath.ToSlash(rel), "/")
+		for _, el := range path {
+			if err := checkName(el); err != nil {
+				return fmt.Errorf("%s: %w", rel, err)
+			}
+		}
+		files = append(files, File{Path: path, Length: info.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	if len(files) > maxFiles {
+		return nil, fmt.Errorf("meta: %d files, limit %d", len(files), maxFiles)
+	}
+	// WalkDir visits in lexical order per directory; sort by the joined
+	// path so the order is the same as other tools produce.
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(strings.Join(a.Path, "/"), strings.Join(b.Path, "/")) })
+	return files, nil
+}
+
+// filesReader reads a torrent's files one after the other.
+type filesReader struct {
+	root  string
+	dir   bool
+	files []File
+	cur   *os.File
+	left  int64
+	next  int
+}
+
+func (r *filesReader) Read(p []byte) (int, error) {
+	for r.cur == nil || r.left == 0 {
+		r.close()
+		if r.next >= len(r.files) {
+			return 0, io.EOF
+		}
+		f := r.files[r.next]
+		r.next++
+		name := r.root
+		if r.dir {
+			name = filepath.Join(append([]string{r.root}, f.Path...)...)
+		}
+		fh, err := os.Open(name)
+		if err != nil {
+			return 0, err
+		}
+		r.cur, r.left = fh, f.Length
+	}
+	n, err := r.cur.Read(p[:min(int64(len(p)), r.left)])
+	r.left -= int64(n)
+	if err == io.EOF && r.left > 0 {
+		return n, errors.New("file shrank while being read")
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+func (r *filesReader) close() {
+	if r.cur != nil {
+		r.cur.Close()
+		r.cur = nil
+	}
 }
 
 func hashPieces(r io.Reader, size, pl int64) ([]byte, error) {

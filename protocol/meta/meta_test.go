@@ -142,3 +142,37 @@ func FuzzParseMagnet(f *testing.F) {
 		_, _ = ParseMagnet(s)
 	})
 }
+
+func TestCreateDirectory(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "album")
+	os.MkdirAll(filepath.Join(root, "cd2"), 0o755)
+	os.WriteFile(filepath.Join(root, "b.txt"), bytes.Repeat([]byte("b"), 20000), 0o644)
+	os.WriteFile(filepath.Join(root, "a.txt"), bytes.Repeat([]byte("a"), 5000), 0o644)
+	os.WriteFile(filepath.Join(root, "cd2", "c.txt"), bytes.Repeat([]byte("c"), 30000), 0o644)
+	os.WriteFile(filepath.Join(root, "empty"), nil, 0o644)
+	raw, err := Create(root, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range tor.Files {
+		names = append(names, strings.Join(f.Path, "/"))
+	}
+	if !tor.MultiFile || tor.Name != "album" || strings.Join(names, ",") != "a.txt,b.txt,cd2/c.txt,empty" || tor.Length != 55000 {
+		t.Fatalf("torrent %q files %v length %d", tor.Name, names, tor.Length)
+	}
+	all := append(append(bytes.Repeat([]byte("a"), 5000), bytes.Repeat([]byte("b"), 20000)...), bytes.Repeat([]byte("c"), 30000)...)
+	for i := range tor.NumPieces() {
+		end := min(int64(i+1)*tor.PieceLength, tor.Length)
+		if sha1.Sum(all[int64(i)*tor.PieceLength:end]) != tor.Pieces[i] {
+			t.Errorf("piece %d hash mismatch", i)
+		}
+	}
+	if _, err := Create(t.TempDir(), CreateOptions{}); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("empty directory: %v", err)
+	}
+}
