@@ -15,7 +15,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/netmodel/middlebox/pairs"
 	"github.com/bttls/bttls/sim/plot"
+	simscenario "github.com/bttls/bttls/sim/scenario"
 	"github.com/bttls/bttls/sim/sweep"
 )
 
@@ -150,12 +152,12 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 		runner.KeepRuns = filepath.Join(out, "runs")
 	}
 	// Catch a bad parameter name or value before starting any run: every
-	// alias must map every value, and the first grid point must make a
-	// scenario the simulator accepts.
+	// alias must map every value, and every grid point must make a scenario
+	// the run's command accepts.
 	if err := sweep.CheckAliases(params, study.Alias); err != nil {
 		return err
 	}
-	if _, err := sweep.Override(scenario, params, sweep.Grid(params)[0], study.Alias); err != nil {
+	if err := checkGrid(command, plan, scenario, study.Alias); err != nil {
 		return err
 	}
 
@@ -180,6 +182,31 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	fmt.Printf("btsim sweep: %d runs of %s (shard %s) in %s → %s\n", len(rs), plan.Scenario, sh, time.Since(start).Round(time.Millisecond), out)
 	if sh == sweep.Whole {
 		return drawStudy(out, plan, rs, study.Plots)
+	}
+	return nil
+}
+
+// checkGrid parses the scenario of every grid point with the parser of the
+// command that will run it, so that a misspelt key or a value out of range
+// fails at once, naming the point, instead of in the first run.
+func checkGrid(command []string, plan *sweep.Plan, scenario []byte, alias sweep.Aliases) error {
+	var parse func(name string, data []byte) error
+	switch command[0] {
+	case "run":
+		parse = func(name string, data []byte) error { _, err := simscenario.Parse(name, data); return err }
+	case "pairs":
+		parse = func(name string, data []byte) error { _, err := pairs.Parse(name, data); return err }
+	default:
+		parse = func(string, []byte) error { return nil } // checked by the run itself
+	}
+	for _, pt := range sweep.Grid(plan.Params) {
+		data, err := sweep.Override(scenario, plan.Params, pt, alias)
+		if err != nil {
+			return err
+		}
+		if err := parse("(the scenario with these values)", data); err != nil {
+			return fmt.Errorf("at %s: %w", plan.Describe(pt), err)
+		}
 	}
 	return nil
 }
