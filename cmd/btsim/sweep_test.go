@@ -103,7 +103,7 @@ func TestSweepShardMergeCLI(t *testing.T) {
 	if code := runMerge(append(shards, "--out", merged, "--study", study)); code != 0 {
 		t.Fatalf("merge exit %d", code)
 	}
-	for _, f := range []string{"manifest.json", "runs.csv", "runs.json", "summary.csv", "summary.json"} {
+	for _, f := range []string{"manifest.json", "runs.csv", "runs.json", "summary.csv", "summary.json", "completion.png", "completion.svg"} {
 		a, _ := os.ReadFile(filepath.Join(whole, f))
 		b, _ := os.ReadFile(filepath.Join(merged, f))
 		if len(a) == 0 || !bytes.Equal(a, b) {
