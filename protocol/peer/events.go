@@ -68,10 +68,13 @@ func (t *Torrent) blockLocked(cn *conn, ev session.Event) error {
 		t.contributors[b.Piece] = append(t.contributors[b.Piece], cn.id)
 	}
 	// Endgame: whoever else was asked for this block need not send it.
-	for _, o := range t.conns {
-		if o != cn && slices.Contains(o.sess.Outstanding(), b) {
-			o.sess.BlockDone(b)
-			o.wake.Notify()
+	// (Checked only then: it costs a scan of every connection's requests.)
+	if ev.Others {
+		for _, o := range t.conns {
+			if o != cn && slices.Contains(o.sess.Outstanding(), b) {
+				o.sess.BlockDone(b)
+				o.wake.Notify()
+			}
 		}
 	}
 	if ev.Full {

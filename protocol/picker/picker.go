@@ -288,6 +288,16 @@ func (p *Picker) Received(b Block) (wanted, full bool) {
 	return true, pp.nReceived == len(pp.received)
 }
 
+// Requests is how many peers block b is still requested from (after a
+// Received, the endgame duplicates to cancel).
+func (p *Picker) Requests(b Block) int {
+	pp := p.partials[b.Piece]
+	if pp == nil || !p.Valid(b) {
+		return 0
+	}
+	return int(pp.requested[b.Begin/BlockSize])
+}
+
 // Outstanding reports whether block b is still awaited from someone.
 func (p *Picker) Outstanding(b Block) bool {
 	pp := p.partials[b.Piece]

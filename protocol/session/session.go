@@ -100,12 +100,15 @@ const (
 
 // Event is something the caller must act on.
 type Event struct {
-	Kind    EventKind
-	Block   picker.Block // BlockReceived
-	Data    []byte       // BlockReceived
-	Full    bool         // BlockReceived: the piece has all its blocks
-	Name    string       // ExtMessage: our extension's name
-	Payload []byte       // ExtMessage
+	Kind  EventKind
+	Block picker.Block // BlockReceived
+	Data  []byte       // BlockReceived
+	Full  bool         // BlockReceived: the piece has all its blocks
+	// Others is set on BlockReceived when the block is also requested from
+	// other peers (endgame): the caller tells their sessions (BlockDone).
+	Others  bool
+	Name    string // ExtMessage: our extension's name
+	Payload []byte // ExtMessage
 }
 
 // Ready is what the caller must do, in this order: send Messages, then read
@@ -388,7 +391,10 @@ func (s *Session) stepPiece(m wire.Message) {
 		s.wasted += n
 		return
 	}
-	s.ready.Events = append(s.ready.Events, Event{Kind: BlockReceived, Block: b, Data: m.Block, Full: full})
+	// The piece's state lives until it is verified, so this counts the
+	// other peers still asked for this block.
+	others := s.picker.Requests(b) > 0
+	s.ready.Events = append(s.ready.Events, Event{Kind: BlockReceived, Block: b, Data: m.Block, Full: full, Others: others})
 }
 
 func (s *Session) stepExtended(m wire.Message) error {
