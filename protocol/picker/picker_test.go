@@ -168,3 +168,20 @@ func TestNoDuplicatesBeforeEndgame(t *testing.T) {
 		t.Fatalf("endgame pick %v", b)
 	}
 }
+
+func TestRequestsCountsDuplicates(t *testing.T) {
+	p := newPicker(1, BlockSize)
+	all := bitfield.Full(1)
+	a := p.Pick(all, 1, none)
+	if p.Requests(a[0]) != 1 {
+		t.Fatal("one request not counted")
+	}
+	dup := p.Pick(all, 1, none) // endgame: the same block again
+	if len(dup) != 1 || p.Requests(a[0]) != 2 {
+		t.Fatalf("endgame duplicate %v, requests %d", dup, p.Requests(a[0]))
+	}
+	p.Received(a[0])
+	if p.Requests(a[0]) != 1 {
+		t.Fatalf("after one copy arrived, %d requests left, want 1 (the duplicate to cancel)", p.Requests(a[0]))
+	}
+}
