@@ -444,7 +444,7 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 	// substitutes them: Send(p, d, mem, mem') may assign mem' inside Send.
 	var aliased bool
 	for i, a := range e.Args {
-		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 && a.Kind == eOp && a.Name == "'" {
+		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 {
 			if _, ok := cp.target(a, s, md); ok {
 				aliased = true
 			}
@@ -457,7 +457,7 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 		var slots []int
 		for i, p := range d.def.Params {
 			a := e.Args[i]
-			if p.Arity == 0 && a.Kind == eOp && a.Name == "'" {
+			if p.Arity == 0 {
 				if _, ok := cp.target(a, s, md); ok {
 					sc.names[p.Name] = binding{kind: bAlias, alias: a, aenv: s.env}
 					continue

@@ -110,6 +110,8 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 				cfg.Symmetry = n.text
 			case "VIEW":
 				cfg.View = n.text
+			case "ALIAS":
+				// ALIAS only changes how TLC prints traces; counts are unaffected.
 			default:
 				p.fail(n.pos, "section %s is not supported", section)
 			}

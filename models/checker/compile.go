@@ -16,6 +16,13 @@ type ctx struct {
 	base, sp int
 	depth    int          // nested operator calls, bounded so runaway recursion is an error
 	out      func(string) // Print output
+	fnCache  map[*compiledOp]fnCacheEntry
+}
+
+// fnCacheEntry is a recursive function's value for one current state.
+type fnCacheEntry struct {
+	state *Value
+	val   Value
 }
 
 // maxCallDepth bounds recursion: a RECURSIVE definition without a base case

@@ -199,6 +199,9 @@ func NewModel(m *Module, mods map[string]*Module, cfg *Config) (model *Model, er
 			continue
 		}
 		if !md.declaredConst[n] && md.root.defs[n] == nil {
+			if mv, ok := cfg.Consts[n].(ModelValue); ok && string(mv) == n {
+				continue // "x = x" only introduces a model value; TLC accepts it
+			}
 			return nil, errAt(cfg.Pos[n], "%s is not a CONSTANT or definition of module %s", n, m.Name)
 		}
 		md.constVals[n] = cfg.Consts[n]

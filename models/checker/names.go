@@ -95,6 +95,12 @@ func (cp *compiler) envName(e *Expr, s *scope, ev *env, md mode) (evalFn, bool) 
 			ev = ev.outer
 			continue
 		}
+		// a standard-module operator; the config may override it (Seq <- BoundedSeq)
+		if alias, ok := cp.m.constAlias[e.Name]; ok {
+			if d := cp.m.root.defs[alias]; d != nil {
+				return cp.useDef(d, e, s, md)
+			}
+		}
 		return cp.builtinOrFail(e, s, md)
 	}
 	m := cp.m
@@ -364,7 +370,31 @@ func (cp *compiler) wholeFn(d *defInfo, s *scope, md mode, pos Pos) (evalFn, boo
 		}
 	}
 	b := d.def.FnBounds
-	build := func(x *ctx) Value {
+	var build func(x *ctx) Value
+	cached := func() {
+		if md != mNormal {
+			return
+		}
+		// Within one state the function is the same: build it once per
+		// state (Sum(f, S) style specs pass it around many times).
+		inner := build
+		build = func(x *ctx) Value {
+			if len(x.cur) == 0 {
+				return inner(x)
+			}
+			key := &x.cur[0]
+			if c, ok := x.fnCache[co]; ok && c.state == key {
+				return c.val
+			}
+			v := inner(x)
+			if x.fnCache == nil {
+				x.fnCache = map[*compiledOp]fnCacheEntry{}
+			}
+			x.fnCache[co] = fnCacheEntry{key, v}
+			return v
+		}
+	}
+	build = func(x *ctx) Value {
 		var keys, vals []Value
 		domains := make([][]Value, len(sets))
 		for i, f := range sets {
@@ -410,6 +440,7 @@ func (cp *compiler) wholeFn(d *defInfo, s *scope, md mode, pos Pos) (evalFn, boo
 		}
 		return mkFn(keys, vals)
 	}
+	cached()
 	return build, dyn
 }
 
