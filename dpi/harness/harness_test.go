@@ -141,6 +141,9 @@ func analyze(t *testing.T, mode, path string, port int, needles []Needle) *Repor
 		if f.Hello != nil && f.TsharkJA3 != "" && f.TsharkJA3 != f.JA3() {
 			t.Errorf("%s: JA3 computed %s (%s), tshark says %s", mode, f.JA3(), f.Hello.JA3String(), f.TsharkJA3)
 		}
+		if f.Hello != nil && f.NDPI != nil && f.NDPI.JA3C != "" && f.NDPI.JA3C != f.JA3() {
+			t.Errorf("%s: nDPI's JA3C %s differs from JA3 %s", mode, f.NDPI.JA3C, f.JA3())
+		}
 		if f.Hello != nil && f.TsharkJA3 == "" {
 			t.Errorf("%s: tshark decoded no ClientHello where the harness parsed one", mode)
 		}
