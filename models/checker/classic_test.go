@@ -312,6 +312,12 @@ func TestPetersonLiveness(t *testing.T) {
 	if v == nil || v.Kind != "property" || v.Stutter || !strings.Contains(out, "Back to state") {
 		t.Fatalf("<>[](pc[0] # \"cs\") must fail with a cycle through the critical section:\n%s", out)
 	}
+	_, r, out = runSpec(t, "Peterson", "PetersonStable", 2)
+	if v := r.Violation; v == nil || v.Name != "StaysInCS" || Format(v.Trace[len(v.Trace)-1].State[2]) == Format(v.Trace[len(v.Trace)-2].State[2]) {
+		t.Fatalf("[](pc[0] = \"cs\" => [](pc[0] = \"cs\")) must fail when process 0 leaves:\n%s", out)
+	}
+	_, r, out = runSpec(t, "Peterson", "PetersonEvAlways", 2)
+	v = r.Violation
 	inCS := false
 	for _, s := range v.Trace[v.LoopTo:] {
 		if strings.Contains(Format(s.State[2]), `0 :> "cs"`) {

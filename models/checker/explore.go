@@ -104,6 +104,23 @@ func (md *Model) Check(opt Options) *Result {
 }
 
 func (md *Model) fingerprint(x *ctx, st []Value) uint64 {
+	if len(md.perms) > 0 {
+		var best uint64
+		img := make([]Value, len(st))
+		for i, p := range md.perms {
+			for j, v := range st {
+				img[j] = permute(v, p)
+			}
+			if h := md.fingerprint1(x, img); i == 0 || h < best {
+				best = h
+			}
+		}
+		return best
+	}
+	return md.fingerprint1(x, st)
+}
+
+func (md *Model) fingerprint1(x *ctx, st []Value) uint64 {
 	if md.view != nil {
 		saved := x.cur
 		x.cur = st

@@ -345,17 +345,46 @@ func (ex *explorer) checkLiveness() *Violation {
 					viol = ex.lasso(p.name, path, nil)
 					return
 				}
+			case pStable:
+				// once P holds, Q holds from then on: no Q-violating state
+				// is reachable from a P state
+				P, Q := eval(p, p.p), eval(p, p.q)
+				if g == nil {
+					g = ex.buildLiveGraph()
+				}
+				var from []int32
+				for _, v := range reachable(g, inits, func(int32) bool { return true }) {
+					if P[v] {
+						from = append(from, v)
+					}
+				}
+				if path := g.pathWithin(from, func(v int32) bool { return !Q[v] }, nil); path != nil {
+					viol = ex.lasso(p.name, append(ex.pathTo(path[0]), path[1:]...), nil)
+					return
+				}
 			case pBoxAction:
+				// Check the real steps (recomputed from each state): with
+				// SYMMETRY a graph edge leads to its orbit's representative.
 				for s := 0; s < n; s++ {
-					for _, t := range ex.edges[s] {
+					x.cur = ex.states[s]
+					clear(x.nxt)
+					var succs [][]Value
+					md.next.run(x, func() bool {
+						succs = append(succs, append([]Value(nil), x.nxt...))
+						return true
+					})
+					for _, t := range succs {
 						x.cur = ex.states[s]
-						x.nxt = append(x.nxt[:0], ex.states[t]...)
+						x.nxt = append(x.nxt[:0], t...)
 						setSlots(x, p.binds)
 						found := false
 						p.act.run(x, func() bool { found = true; return false })
 						if !found {
 							x.nxt = make([]Value, len(md.Vars))
-							viol = ex.lasso(p.name, append(ex.pathTo(int32(s)), t), nil)
+							v := ex.lasso(p.name, ex.pathTo(int32(s)), nil)
+							v.Stutter = true
+							v.Trace = append(v.Trace, TraceStep{Label: md.labelStep(ex.states[s], t), State: t})
+							viol = v
 							return
 						}
 					}

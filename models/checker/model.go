@@ -28,6 +28,7 @@ type Model struct {
 	invariants  []namedPred
 	constraints []namedPred
 	view        evalFn
+	perms       []perm // SYMMETRY
 	props       []*property
 	fairness    []*fairness
 	deadlock    bool
@@ -346,7 +347,9 @@ func (md *Model) compileSpec() error {
 		md.view, _ = md.cp.expr(&Expr{Kind: eName, Name: d.Name, Pos: d.Pos}, sc, mNormal)
 	}
 	if cfg.Symmetry != "" {
-		return errAt(cfg.Pos[cfg.Symmetry], "SYMMETRY is not supported by this checker; remove it (counts then match TLC without symmetry)")
+		if err := md.compileSymmetry(cfg.Symmetry); err != nil {
+			return err
+		}
 	}
 	for _, n := range cfg.Properties {
 		d, err := md.lookupTop(n, "PROPERTY")

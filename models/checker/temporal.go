@@ -58,6 +58,7 @@ const (
 	pEvAlways                   // <>[]P
 	pLeadsTo                    // P ~> Q
 	pBoxAction                  // [][A]_v
+	pStable                     // [](P => []Q)
 )
 
 type property struct {
@@ -263,6 +264,10 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 					add(pLeadsTo, state(in.Args[0], sc), state(r.Args[0], sc))
 					return nil
 				}
+				if r.Kind == eOp && r.Name == "[]" && !temporal(r.Args[0]) {
+					add(pStable, state(in.Args[0], sc), state(r.Args[0], sc))
+					return nil
+				}
 			case in.Kind == eForall:
 				// [](\A x \in S : F) is \A x \in S : []F
 				return md.forBindings(in, sc, binds, func(ns *scope, b []slotVal) error {
@@ -288,7 +293,7 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 				return nil
 			}
 		}
-		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [](P => <>Q), [][A]_v, Init => any of these, and conjunctions and \\A of these)", name)
+		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [](P => <>Q), [](P => []Q), [][A]_v, Init => any of these, and conjunctions and \\A of these)", name)
 	}
 	if err := walk(e, sc, nil, nil); err != nil {
 		return nil, err

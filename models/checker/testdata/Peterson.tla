@@ -51,4 +51,8 @@ InfinitelyOftenCS == \A p \in P : []<>(pc[p] = "cs")
 EventuallyCS == <>(pc[0] = "cs")
 NeverCSForever == <>[](pc[0] # "cs")
 Steps == [][Next]_vars
+\* false: a process leaves the critical section again
+StaysInCS == [](pc[0] = "cs" => [](pc[0] = "cs"))
+\* true: once it set its flag, a process keeps it until it leaves the critical section
+FlagStable == [](flag[0] => [](flag[0] \/ pc[0] = "ncs"))
 =============================================================================
