@@ -25,6 +25,8 @@ package docs
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -588,6 +590,93 @@ func checkChainVector(v vector) error {
 		}
 	}
 	return nil
+}
+
+// TestBEPFormulas recomputes the vectors from the BEP's own formulas with
+// the standard library alone, so that the text (not only the code) is
+// checked: an implementer who follows the BEP gets these values.
+func TestBEPFormulas(t *testing.T) {
+	vs, err := parseVectors(readBEP(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := func(key []byte, msg ...[]byte) []byte {
+		m := hmac.New(sha256.New, key)
+		for _, b := range msg {
+			m.Write(b)
+		}
+		return m.Sum(nil)
+	}
+	chain := func(x []byte) []byte {
+		h := sha256.Sum256(append([]byte("bttls v1 strict chain"), x...))
+		return h[:]
+	}
+	n := 0
+	for _, v := range vs {
+		want := map[string][]byte{}
+		switch v.text("level") {
+		case "basic", "strict":
+			in, _ := v.value("input")
+			label := "bttls v1 basic key"
+			if v.text("level") == "strict" {
+				label = "bttls v1 strict key"
+			}
+			k := mac(in, []byte(label))
+			ei, _ := v.value("exporter_initiator")
+			er, _ := v.value("exporter_responder")
+			pi := mac(k, ei)
+			want["key"], want["proof_initiator"], want["proof_responder"] = k, pi, mac(k, er)
+			want["exporter_label_initiator"] = []byte("EXPORTER-bttls-" + v.text("level") + "-initiator")
+			body := pi
+			if v.text("level") == "strict" {
+				e, _ := v.integer("epoch")
+				body = append([]byte{byte(e >> 8), byte(e)}, pi...)
+			}
+			typ := byte(1)
+			if v.text("level") == "strict" {
+				typ = 2
+			}
+			want["message_initiator"] = append([]byte{1, typ, byte(len(body) >> 8), byte(len(body))}, body...)
+		case "strict-chain":
+			root, _ := v.value("root")
+			epochs, _ := v.integer("epochs")
+			e, _ := v.integer("epoch")
+			s := root
+			for i := 0; i < epochs-e; i++ {
+				s = chain(s)
+			}
+			c := s
+			for i := 0; i <= e; i++ {
+				c = chain(c)
+			}
+			want["secret"], want["commit"] = s, c
+			want["announce"] = mac(s, []byte("bttls v1 strict announce"))[:20]
+			want["magnet_value"] = []byte(fmt.Sprintf("%d:%x", e, s))
+		case "fullstrict2-signature":
+			e, _ := v.value("exporter")
+			content := append(bytes.Repeat([]byte{0x20}, 64), "bttls v1 fullstrict2 "+v.text("role")...)
+			content = append(append(content, 0), e...)
+			want["signed_content"] = content
+			seed, _ := v.value("input")
+			key := ed25519.NewKeyFromSeed(seed)
+			want["signature"] = ed25519.Sign(key, content)
+		default:
+			t.Errorf("test vector %q: level %q has no formula here", v.Name, v.text("level"))
+			continue
+		}
+		for k, w := range want {
+			got, err := v.value(k)
+			if err != nil {
+				t.Errorf("test vector %q: %v", v.Name, err)
+				continue
+			}
+			if !bytes.Equal(got, w) {
+				t.Errorf("test vector %q: %s is %x in the BEP, its formula gives %x", v.Name, k, got, w)
+			}
+			n++
+		}
+	}
+	t.Logf("%d fields recomputed from the BEP's formulas", n)
 }
 
 // resultsRef is one quoted figure: a results comment and its substitution.
