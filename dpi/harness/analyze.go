@@ -10,6 +10,7 @@ import (
 	"github.com/bttls/bttls/dpi/fet"
 	"github.com/bttls/bttls/dpi/fingerprint"
 	"github.com/bttls/bttls/dpi/pcap"
+	"github.com/bttls/bttls/dpi/shape"
 )
 
 // FlowReport is everything measured about one TCP connection of a capture.
@@ -180,6 +181,10 @@ type Row struct {
 	DurationMS  int64  `json:"duration_ms"`
 	// Sizes is FlowReport.Sizes of the main flow.
 	Sizes []int `json:"first_payload_sizes"`
+	// EchoPairs is dpi/shape's count of small equal-size exchanges in Sizes;
+	// ShapeFlagged is whether the shape rule flags the flow.
+	EchoPairs    int  `json:"echo_pairs"`
+	ShapeFlagged bool `json:"shape_flagged"`
 }
 
 // Row summarises the report's main flow for the results table.
@@ -189,7 +194,8 @@ func (r *Report) Row() Row {
 	row := Row{Mode: r.Mode, Impl: impl, Transport: transport, Flows: len(r.Flows), JA3: m.JA3(), JA3Tshark: m.TsharkJA3, JA4: m.JA4(),
 		FirstLen: m.FirstPayloadLen, ClientBytes: m.ClientBytes, ServerBytes: m.ServerBytes,
 		Cipher: cipherName(m.Cipher), TLSVersion: versionName(m.Version),
-		Packets: m.ClientPackets + m.ServerPackets, DurationMS: m.Duration.Milliseconds(), Sizes: m.Sizes}
+		Packets: m.ClientPackets + m.ServerPackets, DurationMS: m.Duration.Milliseconds(), Sizes: m.Sizes,
+		EchoPairs: shape.EchoPairs(m.Sizes), ShapeFlagged: shape.Flagged(m.Sizes)}
 	if n := m.NDPI; n != nil {
 		row.NDPI = n.Protocol
 		if n.Master != "" {

@@ -98,6 +98,13 @@ func TestDPIClientHellos(t *testing.T) {
 		t.Logf("%-40s JA4_r %s", "", f.Hello.JA4R())
 	}
 	chromiumRows(t, dir, port, ja4)
+	// The shape rule must not flag ordinary HTTPS clients, or its verdict on
+	// bttls would mean nothing.
+	for _, r := range helloRows {
+		if r.ShapeFlagged && !strings.HasPrefix(r.Mode, "bttls") {
+			t.Errorf("shape rule flags %s (sizes %v)", r.Mode, r.Sizes)
+		}
+	}
 	if a, b := ja4["bttls + mimic.GoHTTPClient, no SNI"], ja4["Go net/http, no SNI"]; a != b {
 		t.Errorf("mimic.GoHTTPClient JA4 %s differs from net/http's %s on the wire", a, b)
 	}
