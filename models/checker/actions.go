@@ -31,6 +31,15 @@ func (cp *compiler) target(e *Expr, s *scope, md mode) (int, bool) {
 	switch {
 	case md == mNormal && e.Kind == eOp && e.Name == "'":
 		n = e.Args[0]
+		if n.Kind == eName && len(n.Args) == 0 {
+			// q' where q was passed the variable x by name: x'
+			if b, ok := s.lookup(n.Name); ok && b.kind == bAlias {
+				if b.alias.Kind != eName {
+					return 0, false
+				}
+				n, s = b.alias, &scope{names: map[string]binding{}, fr: s.fr, env: b.aenv}
+			}
+		}
 	case md == mInit:
 		n = e
 	default:
@@ -442,12 +451,23 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 	}
 	// Arguments that are primed variables are passed by name, as TLC
 	// substitutes them: Send(p, d, mem, mem') may assign mem' inside Send.
+	// byName: a variable, or a primed variable, passed as an argument.
+	byName := func(a *Expr) bool {
+		if _, ok := cp.target(a, s, md); ok {
+			return true
+		}
+		if a.Kind == eName && len(a.Args) == 0 && a.Other == nil {
+			if _, local := s.lookup(a.Name); !local {
+				_, ok := cp.varOf(a.Name, s.env)
+				return ok
+			}
+		}
+		return false
+	}
 	var aliased bool
 	for i, a := range e.Args {
-		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 {
-			if _, ok := cp.target(a, s, md); ok {
-				aliased = true
-			}
+		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 && byName(a) {
+			aliased = true
 		}
 	}
 	if aliased {
@@ -457,11 +477,9 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 		var slots []int
 		for i, p := range d.def.Params {
 			a := e.Args[i]
-			if p.Arity == 0 {
-				if _, ok := cp.target(a, s, md); ok {
-					sc.names[p.Name] = binding{kind: bAlias, alias: a, aenv: s.env}
-					continue
-				}
+			if p.Arity == 0 && byName(a) {
+				sc.names[p.Name] = binding{kind: bAlias, alias: a, aenv: s.env}
+				continue
 			}
 			slot := fr.alloc()
 			if p.Arity > 0 {

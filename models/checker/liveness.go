@@ -16,6 +16,9 @@ type liveGraph struct {
 	n       int
 	enabled [][]bool   // [fairness][state]
 	taken   [][][]bool // [state][edge][fairness]
+	// skip, when set, removes edges from the search (edge j of state v):
+	// a WF/SF property is violated by a fair cycle without its steps.
+	skip func(v int32, j int) bool
 }
 
 func (ex *explorer) buildLiveGraph() *liveGraph {
@@ -89,7 +92,7 @@ func (g *liveGraph) sccs(allowed []bool) [][]int32 {
 			if top.e < len(edges[v]) {
 				w := edges[v][top.e]
 				top.e++
-				if !allowed[w] {
+				if !allowed[w] || (g.skip != nil && g.skip(v, top.e-1)) {
 					continue
 				}
 				if index[w] < 0 {
@@ -186,7 +189,7 @@ func (g *liveGraph) fairSCCs(allowed []bool, must []bool, depth int) [][]int32 {
 func (g *liveGraph) takenIn(comp []int32, in map[int32]bool, f int) bool {
 	for _, v := range comp {
 		for j, w := range g.ex.edges[v] {
-			if in[w] && g.taken[v][j][f] {
+			if in[w] && g.taken[v][j][f] && (g.skip == nil || !g.skip(v, j)) {
 				return true
 			}
 		}
@@ -216,8 +219,8 @@ func (g *liveGraph) pathWithin(from []int32, goal func(int32) bool, allowed func
 			slices.Reverse(path)
 			return path
 		}
-		for _, w := range g.ex.edges[v] {
-			if _, seen := prev[w]; seen || (allowed != nil && !allowed(w)) {
+		for j, w := range g.ex.edges[v] {
+			if _, seen := prev[w]; seen || (allowed != nil && !allowed(w)) || (g.skip != nil && g.skip(v, j)) {
 				continue
 			}
 			prev[w] = v
@@ -246,7 +249,7 @@ func (g *liveGraph) cycle(comp []int32, c0 int32, must []bool) []int32 {
 		done := false
 		for _, v := range comp {
 			for j, w := range g.ex.edges[v] {
-				if in[w] && g.taken[v][j][f] {
+				if in[w] && g.taken[v][j][f] && (g.skip == nil || !g.skip(v, j)) {
 					goTo(func(u int32) bool { return u == v })
 					path = append(path, w)
 					done = true
@@ -343,6 +346,14 @@ func (ex *explorer) checkLiveness() *Violation {
 				}
 				if path != nil {
 					viol = ex.lasso(p.name, path, nil)
+					return
+				}
+			case pFair:
+				if g == nil {
+					g = ex.buildLiveGraph()
+				}
+				if v := ex.checkFairProperty(g, p); v != nil {
+					viol = v
 					return
 				}
 			case pStable:
@@ -593,4 +604,54 @@ func (md *Model) labelStep(from, to []Value) string {
 		}
 	}
 	return "Next"
+}
+
+// checkFairProperty checks WF_v(A) or SF_v(A) as a property: it fails when
+// a fair cycle (under the spec's own fairness) never takes an <<A>>_v step
+// while A is enabled throughout it (WF) or somewhere in it (SF).
+func (ex *explorer) checkFairProperty(g *liveGraph, p *property) *Violation {
+	md := ex.md
+	x := ex.newCtx()
+	nv := len(md.Vars)
+	fa := &fairness{strong: p.strong, binds: p.binds, act: p.act}
+	en := make([]bool, g.n)
+	step := make([][]bool, g.n)
+	for s := 0; s < g.n; s++ {
+		x.cur = ex.states[s]
+		en[s] = fa.enabled(x, nv)
+		step[s] = make([]bool, len(ex.edges[s]))
+		if !en[s] {
+			continue
+		}
+		for j, t := range ex.edges[s] {
+			x.cur = ex.states[s]
+			x.nxt = append(x.nxt[:0], ex.states[t]...)
+			step[s][j] = fa.step(x)
+		}
+		x.nxt = make([]Value, nv)
+	}
+	g.skip = func(v int32, j int) bool { return step[v][j] }
+	defer func() { g.skip = nil }()
+	allowed := make([]bool, g.n)
+	var must []bool
+	for i := range allowed {
+		allowed[i] = !p.strong && en[i] || p.strong
+	}
+	if p.strong {
+		must = en
+	}
+	comps := g.fairSCCs(allowed, must, 0)
+	if len(comps) == 0 {
+		return nil
+	}
+	c0 := comps[0][0]
+	if must != nil {
+		for _, v := range comps[0] {
+			if must[v] {
+				c0 = v
+				break
+			}
+		}
+	}
+	return ex.lasso(p.name, ex.pathTo(c0), g.cycle(comps[0], c0, must))
 }

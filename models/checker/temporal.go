@@ -59,6 +59,7 @@ const (
 	pLeadsTo                    // P ~> Q
 	pBoxAction                  // [][A]_v
 	pStable                     // [](P => []Q)
+	pFair                       // WF_v(A) or SF_v(A)
 )
 
 type property struct {
@@ -68,27 +69,67 @@ type property struct {
 	p, q  evalFn
 	// pre restricts the property to behaviours whose initial state
 	// satisfies it (Pre => <>Q, Pre => []Q, ...); nil for all behaviours.
-	pre evalFn
-	act *action
-	pos Pos
+	pre    evalFn
+	act    *action
+	strong bool // pFair: SF rather than WF
+	pos    Pos
 }
 
 func (md *Model) expandName(e *Expr) *Expr {
-	for e.Kind == eName && len(e.Args) == 0 && e.Other == nil {
-		d := md.root.defs[e.Name]
-		if d == nil || d.def.Body == nil || len(d.def.Params) > 0 || d.inst != nil {
-			return e
-		}
-		if !md.isTemporal(d.def.Body, 0) {
-			return e
-		}
-		e = d.def.Body
-	}
+	e, _ = md.expandIn(e, md.root)
 	return e
 }
 
+// zeroArgDef finds the definition a parameterless name (or M!Op of a named
+// instance) refers to in ev.
+func (md *Model) zeroArgDef(e *Expr, ev *env) *defInfo {
+	if e.Kind != eName || len(e.Args) > 0 {
+		return nil
+	}
+	var d *defInfo
+	if e.Other != nil {
+		inst := ev.lookupDef(e.Other.Name)
+		if inst == nil || inst.inst == nil || len(e.Other.Args) > 0 {
+			return nil
+		}
+		d = inst.inst.defs[e.Name[len(e.Other.Name)+1:]]
+	} else {
+		d = ev.lookupDef(e.Name)
+	}
+	if d == nil || d.def.Body == nil || len(d.def.Params) > 0 || d.inst != nil || len(d.def.FnBounds) > 0 {
+		return nil
+	}
+	return d
+}
+
+// expandIn follows names of temporal definitions (also into instances,
+// for refinement properties such as M!Spec) and returns the formula with
+// the environment it must be compiled in.
+func (md *Model) expandIn(e *Expr, ev *env) (*Expr, *env) {
+	for i := 0; i < 50; i++ {
+		d := md.zeroArgDef(e, ev)
+		if d == nil || !md.isTemporalIn(d.def.Body, d.env, 0) {
+			return e, ev
+		}
+		e, ev = d.def.Body, d.env
+	}
+	return e, ev
+}
+
+// expandSc is expandIn for a compile scope: a definition of another module
+// is compiled in a scope of that module.
+func (md *Model) expandSc(e *Expr, sc *scope) (*Expr, *scope) {
+	ne, ev := md.expandIn(e, sc.env)
+	if ev != sc.env {
+		sc = &scope{names: map[string]binding{}, fr: md.rootFr, env: ev}
+	}
+	return ne, sc
+}
+
 // isTemporal reports whether e (following definitions) uses a temporal operator.
-func (md *Model) isTemporal(e *Expr, depth int) bool {
+func (md *Model) isTemporal(e *Expr, depth int) bool { return md.isTemporalIn(e, md.root, depth) }
+
+func (md *Model) isTemporalIn(e *Expr, ev *env, depth int) bool {
 	if e == nil || depth > 50 {
 		return false
 	}
@@ -101,14 +142,12 @@ func (md *Model) isTemporal(e *Expr, depth int) bool {
 			return true
 		}
 	case eName:
-		if len(e.Args) == 0 && e.Other == nil {
-			if d := md.root.defs[e.Name]; d != nil && d.def.Body != nil && len(d.def.Params) == 0 {
-				return md.isTemporal(d.def.Body, depth+1)
-			}
+		if d := md.zeroArgDef(e, ev); d != nil {
+			return md.isTemporalIn(d.def.Body, d.env, depth+1)
 		}
 	}
 	for _, a := range e.Args {
-		if md.isTemporal(a, depth+1) {
+		if md.isTemporalIn(a, ev, depth+1) {
 			return true
 		}
 	}
@@ -217,11 +256,12 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 	}
 	var walk func(e *Expr, sc *scope, binds []slotVal, pre evalFn) error
 	walk = func(e *Expr, sc *scope, binds []slotVal, pre evalFn) error {
-		e = md.expandName(e)
+		e, sc = md.expandSc(e, sc)
 		add := func(k propKind, p, q evalFn) {
 			out = append(out, &property{name: name, kind: k, binds: binds, p: p, q: q, pre: pre, pos: e.Pos})
 		}
-		temporal := func(x *Expr) bool { return md.isTemporal(x, 0) }
+		temporal := func(x *Expr) bool { return md.isTemporalIn(x, sc.env, 0) }
+		expand := func(x *Expr) *Expr { x, _ = md.expandIn(x, sc.env); return x }
 		switch {
 		case !temporal(e):
 			if pre != nil {
@@ -246,8 +286,14 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 			}
 			add(pLeadsTo, state(e.Args[0], sc), state(e.Args[1], sc))
 			return nil
+		case e.Kind == eFair:
+			// WF_v(A) / SF_v(A) as a property (refinement of a fair spec)
+			a := &Expr{Kind: eAngleAction, Pos: e.Pos, Args: []*Expr{e.Args[1], e.Args[0]}}
+			out = append(out, &property{name: name, kind: pFair, binds: binds, pre: pre, pos: e.Pos,
+				strong: e.Name == "SF", act: md.cp.action(a, sc, mNormal)})
+			return nil
 		case e.Kind == eOp && e.Name == "[]":
-			in := md.expandName(e.Args[0])
+			in := expand(e.Args[0])
 			switch {
 			case !temporal(in) && in.Kind != eBoxAction:
 				add(pAlways, state(in, sc), nil)
@@ -259,7 +305,7 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 				add(pInfOften, state(in.Args[0], sc), nil)
 				return nil
 			case in.Kind == eOp && in.Name == "=>" && !temporal(in.Args[0]):
-				r := md.expandName(in.Args[1])
+				r := expand(in.Args[1])
 				if r.Kind == eOp && r.Name == "<>" && !temporal(r.Args[0]) {
 					add(pLeadsTo, state(in.Args[0], sc), state(r.Args[0], sc))
 					return nil
@@ -283,7 +329,7 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 				return nil
 			}
 		case e.Kind == eOp && e.Name == "<>":
-			in := md.expandName(e.Args[0])
+			in := expand(e.Args[0])
 			switch {
 			case !temporal(in):
 				add(pEventually, state(in, sc), nil)
@@ -293,7 +339,7 @@ func (md *Model) compileProperty(name string, e *Expr, sc *scope) ([]*property, 
 				return nil
 			}
 		}
-		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [](P => <>Q), [](P => []Q), [][A]_v, Init => any of these, and conjunctions and \\A of these)", name)
+		return errAt(e.Pos, "unsupported temporal formula in property %s (supported: []P, <>P, []<>P, <>[]P, P ~> Q, [](P => <>Q), [](P => []Q), WF_v(A), SF_v(A), [][A]_v, Init => any of these, and conjunctions and \\A of these)", name)
 	}
 	if err := walk(e, sc, nil, nil); err != nil {
 		return nil, err
