@@ -11,8 +11,9 @@ import (
 )
 
 // Override returns the scenario TOML with the point's values set, each at
-// its parameter's dotted key (or, for an alias, at each key the alias sets) ("adoption", "censor.kind", "classes.0.share"
-// for the first table of an array of tables). It works on the TOML itself,
+// its parameter's dotted key ("adoption", "censor.kind", "mix.0.fraction"
+// for the first table of an array of tables) or, for an alias, at each key
+// the alias sets. It works on the TOML itself,
 // not on the simulator's scenario struct, so the scenario parser still
 // checks every key and value — an unknown key fails there with its name.
 //
