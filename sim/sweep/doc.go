@@ -13,7 +13,12 @@
 //   - Merge combines the outputs of every shard into exactly the bytes one
 //     machine running the whole plan would have written.
 //
-// Running one run is someone else's job: the caller passes a RunFunc (the
-// simulator, or a small stand-in in tests), and each run gets its own
-// scheduler, so runs proceed side by side on separate cores.
+// Running one run is someone else's job: the caller passes a RunFunc.
+// ExecRunner is the one btsim uses: each run is a `btsim run` (or `btsim
+// pairs`) subprocess with its own scheduler, so runs proceed side by side on
+// separate cores, and its metrics are the numbers of the JSON it writes.
+//
+// A study file (ParseStudy) is a scenario with a [sweep] table that names
+// the parameters, seeds, aliases (one name setting several scenario keys)
+// and figures; Override writes a grid point's values into the scenario.
 package sweep
