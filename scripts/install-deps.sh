@@ -14,6 +14,7 @@ packages=(
   tshark               # DPI: JA3/JA3S, TLS fields
   tcpdump              # DPI: captures on loopback
   python3-docutils     # BEP: rst2html
+  curl                 # DPI: a common ClientHello to compare with
 )
 
 missing=()
