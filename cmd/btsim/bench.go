@@ -55,6 +55,7 @@ func runBench(args []string) int {
 	down := fs.String("down", "16Mbit", "leechers' download capacity")
 	seedUp := fs.String("seed-up", "100Mbit", "the seeder's upload capacity")
 	seed := fs.Uint64("seed", 1, "seed of the run")
+	crypto := fs.String("crypto", "real", "real or modeled (see btsim run --help)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -112,7 +113,7 @@ fraction = 1.0
 
 	var peak uint64
 	var lastSample time.Duration
-	opt := swarm.Options{Progress: func(done, total int, now time.Duration) {
+	opt := swarm.Options{Crypto: *crypto, Progress: func(done, total int, now time.Duration) {
 		if now-lastSample < 5*time.Second && done < total {
 			return
 		}

@@ -62,6 +62,7 @@ func runRun(args []string) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) to this file")
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary on stdout")
+	crypto := fs.String("crypto", "real", "real: run TLS and MSE for real (X25519, seeded); modeled: replay their handshake shapes and record overhead without crypto, for very large runs")
 	watchdog := fs.Duration("watchdog", 0, "wall time a single task may run without yielding before the run is declared stalled (default 10s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -89,7 +90,7 @@ func runRun(args []string) int {
 		fmt.Fprintf(os.Stderr, "btsim run: %v\n", err)
 		return 1
 	}
-	opt := swarm.Options{Watchdog: *watchdog}
+	opt := swarm.Options{Watchdog: *watchdog, Crypto: *crypto}
 	if fs.Changed("seed") {
 		opt.Seed = seed
 	}

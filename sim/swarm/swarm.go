@@ -30,6 +30,9 @@ type Options struct {
 	Step time.Duration
 	// Watchdog overrides the scheduler's stall watchdog (wall time).
 	Watchdog time.Duration
+	// Crypto is "real" (the default: real TLS and MSE) or "modeled"
+	// (handshakes and records of the measured shapes, no crypto; see Shapes).
+	Crypto string
 }
 
 // Peer is one peer's record.
@@ -83,6 +86,20 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		seed = *opt.Seed
 	}
 	wallStart := time.Now()
+	cryptoMode := "real (TLS 1.3, X25519)"
+	var shapes *Shapes
+	switch opt.Crypto {
+	case "", "real":
+	case "modeled":
+		sh, err := MeasureShapes()
+		if err != nil {
+			return nil, err
+		}
+		shapes = &sh
+		cryptoMode = fmt.Sprintf("modeled (TLS setup %s, MSE setup %s, 22 bytes per record)", shapeString(sh.TLS), shapeString(sh.MSE))
+	default:
+		return nil, fmt.Errorf("swarm: crypto mode %q: want real or modeled", opt.Crypto)
+	}
 	s := sim.New(sim.Config{Seed: seed, Watchdog: opt.Watchdog})
 	defer s.Close()
 	n := netmodel.New(s)
@@ -172,7 +189,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 		s.At(p.Arrival, func() {
 			p.env.Go(fmt.Sprintf("start peer %d", p.ID), func() {
-				if err := p.start(sc, hs, content); err != nil && startErr == nil {
+				if err := p.start(sc, hs, content, shapes); err != nil && startErr == nil {
 					startErr = fmt.Errorf("swarm: peer %d (%s): %w", p.ID, p.Transport, err)
 					s.Stop()
 				}
@@ -213,7 +230,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Peers: sc.Swarm.Peers, Seeders: sc.Swarm.Seeders,
 		Virtual: s.Now(), Wall: time.Since(wallStart), Events: s.Events(), Digest: s.Digest(),
-		Crypto: "real (TLS 1.3, X25519)", Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
+		Crypto: cryptoMode, Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
 	var capacity float64 // total upload capacity of the peers, B/s
 	for _, p := range peers {
 		capacity += float64(p.host.Config().Up)
@@ -260,8 +277,11 @@ func hasTLS(mix []scenario.Mix) bool {
 }
 
 // start creates the peer's client and adds the torrent (inside a task).
-func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content) error {
+func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes) error {
 	d, a, sec, err := transports(p.env, p.Transport, p.Policy)
+	if shapes != nil {
+		d, a, sec, err = modeledTransports(p.Transport, p.Policy, shapes)
+	}
 	if err != nil {
 		return err
 	}
@@ -351,6 +371,21 @@ func arrivalTimes(r interface{ ExpFloat64() float64 }, a scenario.Arrival, n int
 			t += r.ExpFloat64() / a.Rate
 			out[i] = time.Duration(math.Round(t * float64(time.Second)))
 		}
+	}
+	return out
+}
+
+func shapeString(fl []flight) string {
+	out := ""
+	for i, f := range fl {
+		if i > 0 {
+			out += ","
+		}
+		dir := "c"
+		if !f.fromClient {
+			dir = "s"
+		}
+		out += fmt.Sprintf("%s%d", dir, f.size)
 	}
 	return out
 }
