@@ -109,6 +109,7 @@ Apply(F(_, _), x, y) == F(x, y)
 		{"LET a -- b == a - b - 1 IN 5 -- 2", "2"},
 		{"[m, n \\in {1, 2} |-> m * n][<<2, 2>>]", "4"},
 		{"lbl :: 1 + 1", "2"},
+		{"LET k == 3\n       Add(a, b) == a + b + k IN Apply(Add, 1, 2)", "6"},
 		{"LET f[n \\in 0..5] == IF n = 0 THEN 1 ELSE n * f[n - 1] IN f[5]", "120"},
 		{"LET k == 2\n       f[n \\in 0..3] == IF n = 0 THEN 0 ELSE k + f[n - 1] IN f", "(0 :> 0 @@ 1 :> 2 @@ 2 :> 4 @@ 3 :> 6)"},
 		{"\\A m \\in 1..3 : LET sq[n \\in 1..m] == n * n IN sq[m] = m * m", "TRUE"},

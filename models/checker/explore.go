@@ -87,6 +87,9 @@ func (md *Model) Check(opt Options) *Result {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.NumCPU()
 	}
+	if md.assumeOnly {
+		return &Result{Elapsed: time.Since(start)}
+	}
 	ex := &explorer{md: md, opt: opt, seen: newFPSet(0), log: newTraceLog(), res: &Result{}}
 	defer ex.log.close()
 	if len(md.props) > 0 {

@@ -32,6 +32,7 @@ type Model struct {
 	props       []*property
 	fairness    []*fairness
 	deadlock    bool
+	assumeOnly  bool // no variables and no behaviour: only the ASSUMEs are checked
 }
 
 type namedPred struct {
@@ -51,7 +52,9 @@ type subAction struct {
 var standardModules = map[string]bool{
 	"Naturals": true, "Integers": true, "Sequences": true, "FiniteSets": true,
 	"TLC": true, "Reals": false, "Bags": false, "TLCExt": true,
-	"TLAPS": true, // proof-system pragmas only; nothing to evaluate
+	// proof-system modules: pragmas and theorems only, nothing to evaluate
+	"TLAPS": true, "FiniteSetTheorems": true, "NaturalsInduction": true, "SequenceTheorems": true,
+	"WellFoundedInduction": true, "FunctionTheorems": true, "SequencesExtTheorems": true,
 }
 
 // LoadModule parses path and every user module it EXTENDS or INSTANCEs
@@ -300,6 +303,11 @@ func (md *Model) compileSpec() error {
 		initE, nextE = sp.init, sp.next
 		md.fairness = sp.fair
 	} else {
+		if cfg.Init == "" && cfg.Next == "" && len(md.Vars) == 0 {
+			// A constants-only model: TLC just checks the ASSUMEs (done).
+			md.assumeOnly = true
+			return nil
+		}
 		if cfg.Init == "" || cfg.Next == "" {
 			return fmt.Errorf("checker: %s: the config needs SPECIFICATION, or INIT and NEXT", cfg.File)
 		}

@@ -1,5 +1,7 @@
 package checker
 
+import "fmt"
+
 // env is the module-level naming environment: the root module (with what
 // it EXTENDS) or an INSTANCE of another module, whose declared constants and
 // variables are substituted by expressions of the instantiating module.
@@ -547,6 +549,21 @@ func (cp *compiler) letCall(ld *letDef, e *Expr, s *scope, md mode) (evalFn, boo
 // the name of an operator, or a LAMBDA (which may read the names around it,
 // so it captures them when the argument is evaluated).
 func (cp *compiler) opArg(a *Expr, arity int, s *scope, md mode) evalFn {
+	if a.Kind == eName && len(a.Args) == 0 {
+		if b, ok := s.lookup(a.Name); ok && b.kind == bLetOp {
+			// a LET operator: pass LAMBDA p1, ... : F(p1, ...), which
+			// captures the names the LET definition sees
+			lam := &Expr{Kind: eLambda, Pos: a.Pos}
+			call := &Expr{Kind: eName, Pos: a.Pos, Name: a.Name}
+			for i := 0; i < arity; i++ {
+				n := fmt.Sprintf("\x00p%d", i)
+				lam.Fields = append(lam.Fields, n)
+				call.Args = append(call.Args, &Expr{Kind: eName, Pos: a.Pos, Name: n})
+			}
+			lam.Args = []*Expr{call}
+			a = lam
+		}
+	}
 	if a.Kind != eLambda {
 		return constFn(cp.opValue(a, arity, s, md))
 	}
