@@ -173,7 +173,7 @@ func (md *Model) firstBad(x *ctx, st []Value) int {
 	x.cur = st
 	defer func() { x.cur = saved }()
 	for i, inv := range md.invariants {
-		if !boolAt(inv.pos, inv.fn(x), "invariant "+inv.name) {
+		if !boolAt(inv.pos, inv.fn(x), inv.what) {
 			return i
 		}
 	}
@@ -188,7 +188,7 @@ func (md *Model) satisfiesConstraints(x *ctx, st []Value) bool {
 	x.cur = st
 	defer func() { x.cur = saved }()
 	for _, c := range md.constraints {
-		if !boolAt(c.pos, c.fn(x), "constraint "+c.name) {
+		if !boolAt(c.pos, c.fn(x), c.what) {
 			return false
 		}
 	}
@@ -351,7 +351,7 @@ func (ex *explorer) expand(ctxs []*ctx, states [][]Value, results []stateResult)
 
 func (ex *explorer) successors(x *ctx, st []Value) stateResult {
 	md := ex.md
-	var out []succ
+	out := make([]succ, 0, 4)
 	x.cur = st
 	clear(x.nxt)
 	x.sp = md.rootFr.size + 64

@@ -297,9 +297,10 @@ func (ex *explorer) checkLiveness() *Violation {
 	eval := func(p *property, f evalFn) []bool {
 		out := make([]bool, n)
 		setSlots(x, p.binds)
+		what := "property " + p.name
 		for i, st := range ex.states {
 			x.cur = st
-			out[i] = boolAt(p.pos, f(x), "property "+p.name)
+			out[i] = boolAt(p.pos, f(x), what)
 		}
 		return out
 	}

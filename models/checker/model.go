@@ -39,6 +39,7 @@ type namedPred struct {
 	name string
 	fn   evalFn
 	pos  Pos
+	what string // for error messages, built once
 }
 
 // subAction is one top-level disjunct of Next, named as TLC names it in traces.
@@ -337,7 +338,7 @@ func (md *Model) compileSpec() error {
 			return err
 		}
 		f, _ := md.cp.expr(&Expr{Kind: eName, Name: d.Name, Pos: d.Pos}, sc, mNormal)
-		md.invariants = append(md.invariants, namedPred{n, f, d.Pos})
+		md.invariants = append(md.invariants, namedPred{n, f, d.Pos, "invariant " + n})
 	}
 	for _, n := range cfg.Constraints {
 		d, err := md.lookupTop(n, "CONSTRAINT")
@@ -345,7 +346,7 @@ func (md *Model) compileSpec() error {
 			return err
 		}
 		f, _ := md.cp.expr(&Expr{Kind: eName, Name: d.Name, Pos: d.Pos}, sc, mNormal)
-		md.constraints = append(md.constraints, namedPred{n, f, d.Pos})
+		md.constraints = append(md.constraints, namedPred{n, f, d.Pos, "constraint " + n})
 	}
 	if cfg.View != "" {
 		d, err := md.lookupTop(cfg.View, "VIEW")

@@ -42,9 +42,10 @@ func (cp *compiler) op(e *Expr, s *scope, md mode) (evalFn, bool) {
 	case `/\`, `\/`:
 		fs, dyn := cp.list(e.Args, s, md)
 		and := e.Name == `/\`
+		what := "operand of " + e.Name
 		return func(x *ctx) Value {
 			for _, f := range fs {
-				if boolAt(pos, f(x), "operand of "+e.Name) != and {
+				if boolAt(pos, f(x), what) != and {
 					return !and
 				}
 			}

@@ -16,6 +16,7 @@ type traceLog struct {
 	w   *bufio.Writer
 	n   int
 	err error
+	rec [traceRec]byte
 }
 
 const traceRec = 12
@@ -34,10 +35,9 @@ func (t *traceLog) add(fp uint64, parent int32) {
 	if t.err != nil {
 		return
 	}
-	var b [traceRec]byte
-	binary.LittleEndian.PutUint64(b[:8], fp)
-	binary.LittleEndian.PutUint32(b[8:], uint32(parent))
-	if _, err := t.w.Write(b[:]); err != nil {
+	binary.LittleEndian.PutUint64(t.rec[:8], fp)
+	binary.LittleEndian.PutUint32(t.rec[8:], uint32(parent))
+	if _, err := t.w.Write(t.rec[:]); err != nil {
 		t.err = err
 	}
 }
