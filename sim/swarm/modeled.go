@@ -38,20 +38,20 @@ type Shapes struct {
 }
 
 // MeasureShapes runs one real TLS Basic and one real MSE setup between two
-// simulated hosts and records their flights.
-func MeasureShapes() (Shapes, error) {
+// simulated hosts and records their flights (mlkem: with X25519MLKEM768).
+func MeasureShapes(mlkem bool) (Shapes, error) {
 	var sh Shapes
 	var err error
-	if sh.TLS, err = measure("tls-basic", "require"); err != nil {
+	if sh.TLS, err = measure("tls-basic", "require", mlkem); err != nil {
 		return sh, err
 	}
-	if sh.MSE, err = measure("mse", "off"); err != nil {
+	if sh.MSE, err = measure("mse", "off", false); err != nil {
 		return sh, err
 	}
 	return sh, nil
 }
 
-func measure(kind, policy string) ([]flight, error) {
+func measure(kind, policy string, mlkem bool) ([]flight, error) {
 	s := sim.New(sim.Config{Seed: 1})
 	defer s.Close()
 	n := netmodel.New(s)
@@ -80,11 +80,11 @@ func measure(kind, policy string) ([]flight, error) {
 		tt.Security = levels.BasicSecurity(c.Torrent.InfoHash[:])
 	}
 	reg := registry{tt}
-	da, _, _, err := transports(ea, kind, policy)
+	da, _, _, err := transports(ea, kind, policy, mlkem)
 	if err != nil {
 		return nil, err
 	}
-	_, ab, _, err := transports(eb, kind, policy)
+	_, ab, _, err := transports(eb, kind, policy, mlkem)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestMeasureShapes(t *testing.T) {
-	sh, err := MeasureShapes()
+	sh, err := MeasureShapes(false)
 	if err != nil {
 		t.Fatal(err)
 	}

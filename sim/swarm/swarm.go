@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/bttls/bttls/netmodel"
@@ -33,6 +34,10 @@ type Options struct {
 	// Crypto is "real" (the default: real TLS and MSE) or "modeled"
 	// (handshakes and records of the measured shapes, no crypto; see Shapes).
 	Crypto string
+	// MLKEM adds X25519MLKEM768 to TLS. Its ML-KEM randomness cannot be
+	// seeded, so a run is then deterministic in sizes and timing (digest,
+	// results) but not in the encrypted bytes.
+	MLKEM bool
 }
 
 // Peer is one peer's record.
@@ -86,17 +91,21 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		seed = *opt.Seed
 	}
 	wallStart := time.Now()
-	cryptoMode := "real (TLS 1.3, X25519)"
+	kex := "X25519"
+	if opt.MLKEM {
+		kex = "X25519MLKEM768, ML-KEM unseeded: sizes-only determinism"
+	}
+	cryptoMode := "real (TLS 1.3, " + kex + ")"
 	var shapes *Shapes
 	switch opt.Crypto {
 	case "", "real":
 	case "modeled":
-		sh, err := MeasureShapes()
+		sh, err := MeasureShapes(opt.MLKEM)
 		if err != nil {
 			return nil, err
 		}
 		shapes = &sh
-		cryptoMode = fmt.Sprintf("modeled (TLS setup %s, MSE setup %s, 22 bytes per record)", shapeString(sh.TLS), shapeString(sh.MSE))
+		cryptoMode = fmt.Sprintf("modeled (TLS setup %s with %s, MSE setup %s, 22 bytes per record)", shapeString(sh.TLS), strings.SplitN(kex, ",", 2)[0], shapeString(sh.MSE))
 	default:
 		return nil, fmt.Errorf("swarm: crypto mode %q: want real or modeled", opt.Crypto)
 	}
@@ -189,7 +198,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 		s.At(p.Arrival, func() {
 			p.env.Go(fmt.Sprintf("start peer %d", p.ID), func() {
-				if err := p.start(sc, hs, content, shapes); err != nil && startErr == nil {
+				if err := p.start(sc, hs, content, shapes, opt.MLKEM); err != nil && startErr == nil {
 					startErr = fmt.Errorf("swarm: peer %d (%s): %w", p.ID, p.Transport, err)
 					s.Stop()
 				}
@@ -277,8 +286,8 @@ func hasTLS(mix []scenario.Mix) bool {
 }
 
 // start creates the peer's client and adds the torrent (inside a task).
-func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes) error {
-	d, a, sec, err := transports(p.env, p.Transport, p.Policy)
+func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes, mlkem bool) error {
+	d, a, sec, err := transports(p.env, p.Transport, p.Policy, mlkem)
 	if shapes != nil {
 		d, a, sec, err = modeledTransports(p.Transport, p.Policy, shapes)
 	}

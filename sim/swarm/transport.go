@@ -17,8 +17,11 @@ import (
 )
 
 // transports returns the Dialer, Acceptor and TorrentSecurity of a peer that
-// speaks kind ("plain", "mse", "tls-basic", "legacy") under policy.
-func transports(e env.Env, kind, policy string) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
+// speaks kind ("plain", "mse", "tls-basic", "legacy") under policy. TLS uses
+// X25519, which draws from the seeded reader; mlkem adds Go's default
+// X25519MLKEM768, whose ML-KEM part cannot be seeded (its bytes differ from
+// run to run, its sizes do not).
+func transports(e env.Env, kind, policy string, mlkem bool) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
 	switch kind {
 	case "plain":
 		return peer.PlainTransport{}, peer.PlainTransport{}, nil, nil
@@ -33,8 +36,11 @@ func transports(e env.Env, kind, policy string) (transport.Dialer, transport.Acc
 			return nil, nil, nil, fmt.Errorf("swarm: %w", err)
 		}
 	}
-	// X25519 only: ML-KEM cannot draw from the seeded reader.
-	t, err := levels.New(e, levels.Config{Policy: pol, Curves: []tls.CurveID{tls.X25519}})
+	curves := []tls.CurveID{tls.X25519}
+	if mlkem {
+		curves = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
+	}
+	t, err := levels.New(e, levels.Config{Policy: pol, Curves: curves})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("swarm: %w", err)
 	}
