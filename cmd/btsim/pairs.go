@@ -32,7 +32,14 @@ measured rounds: TLS, a legacy transport to a bttls server (a downgrade),
 a legacy server, or nothing (failed); TCP dials per connection and setup
 time. The [pairs] table sets clients, servers, per_client, rounds,
 round_gap_s, measure_from, policy, pinning, hints, legacy_fraction,
-latency_ms and timeout_s. With --out DIR it writes DIR/summary.json.
+latency_ms and timeout_s.
+
+With a [join] table instead, Full Strict members (members, arriving over
+window_s) get certificates from the real issuer (protocol/issuer) on the
+host named "tracker" and renew them (validity_s, renew_at, retry_s,
+deadline_s, duration_s): it counts joins that missed the deadline, members
+whose certificate expired before a renewal got through, and time without a
+certificate. With --out DIR it writes DIR/summary.json.
 
 Example:
   btsim pairs scenarios/studies/pinning.toml --seed 3
@@ -70,7 +77,12 @@ func runPairs(args []string) int {
 		fmt.Fprintf(os.Stderr, "btsim pairs: %v\n", err)
 		return 1
 	}
-	res, err := pairs.Run(cfg, *seed)
+	var res any
+	if cfg.Join != nil {
+		res, err = pairs.RunJoin(cfg, *seed)
+	} else {
+		res, err = pairs.Run(cfg, *seed)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim pairs: %v\n", err)
 		return 1
@@ -93,11 +105,12 @@ func runPairs(args []string) int {
 	return 0
 }
 
-// nullNaN returns the result as a map whose NaN numbers are nil, since JSON
-// has no NaN (a fraction of nothing is "not measured", not 0).
-func nullNaN(r *pairs.Result) map[string]any {
+// nullNaN returns a result struct (through a pointer) as a map whose NaN
+// numbers are nil, since JSON has no NaN (a fraction of nothing is "not
+// measured", not 0).
+func nullNaN(r any) map[string]any {
 	out := map[string]any{}
-	v := reflect.ValueOf(*r)
+	v := reflect.ValueOf(r).Elem()
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Tag.Get("json")
 		name, _, _ = cutComma(name)

@@ -47,6 +47,9 @@ type Config struct {
 		// TimeoutS bounds one connection's setup, every attempt included.
 		TimeoutS float64 `toml:"timeout_s"`
 	} `toml:"pairs"`
+	// Join, instead of [pairs], runs Full Strict members against the
+	// issuer (RunJoin).
+	Join     *JoinConfig              `toml:"join"`
 	Censor   middlebox.CensorConfig   `toml:"censor"`
 	Attacker middlebox.AttackerConfig `toml:"attacker"`
 	Outage   middlebox.OutageConfig   `toml:"outage"`
@@ -58,6 +61,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	c.Pairs.PerClient, c.Pairs.Rounds, c.Pairs.RoundGapS = 1, 1, 30
 	c.Pairs.Policy, c.Pairs.Pinning, c.Pairs.Hints = "prefer", true, true
 	c.Pairs.LatencyMS, c.Pairs.TimeoutS = 20, 20
+	c.Join = &JoinConfig{WindowS: 60, ValidityS: 3600, RenewAt: 0.5, RetryS: 10, DeadlineS: 60, DurationS: 600, LatencyMS: 20}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 	if err != nil {
 		return nil, fmt.Errorf("pairs: %s: %w", name, err)
@@ -65,27 +69,44 @@ func Parse(name string, data []byte) (*Config, error) {
 	if u := md.Undecoded(); len(u) > 0 {
 		return nil, fmt.Errorf("pairs: %s: unknown key %s", name, u[0])
 	}
-	p := c.Pairs
-	switch {
-	case p.Clients < 1 || p.Clients > 100000 || p.Servers < 1 || p.Servers > 100000:
-		return nil, fmt.Errorf("pairs: %s: pairs.clients and pairs.servers must be 1..100000", name)
-	case p.PerClient < 1 || p.PerClient > p.Servers:
-		return nil, fmt.Errorf("pairs: %s: pairs.per_client must be 1..pairs.servers (%d)", name, p.Servers)
-	case p.Rounds < 1 || p.Rounds > 100:
-		return nil, fmt.Errorf("pairs: %s: pairs.rounds must be 1..100", name)
-	case p.MeasureFrom < 0 || p.MeasureFrom >= p.Rounds:
-		return nil, fmt.Errorf("pairs: %s: pairs.measure_from must be 0..rounds-1", name)
-	case p.RoundGapS <= 0 || p.TimeoutS <= 0 || p.LatencyMS < 0:
-		return nil, fmt.Errorf("pairs: %s: pairs.round_gap_s and timeout_s must be positive, latency_ms >= 0", name)
-	case p.LegacyFraction < 0 || p.LegacyFraction > 1:
-		return nil, fmt.Errorf("pairs: %s: pairs.legacy_fraction must be 0..1", name)
-	case p.Policy != "off" && p.Policy != "prefer" && p.Policy != "require":
-		return nil, fmt.Errorf("pairs: %s: pairs.policy %q: want off, prefer or require", name, p.Policy)
+	switch pairs, join := md.IsDefined("pairs"), md.IsDefined("join"); {
+	case pairs == join:
+		return nil, fmt.Errorf("pairs: %s: want exactly one of a [pairs] table (connections) and a [join] table (Full Strict issuance)", name)
+	case join:
+		if err := c.Join.check(); err != nil {
+			return nil, fmt.Errorf("pairs: %s: %w", name, err)
+		}
+	default:
+		c.Join = nil // a [pairs] scenario
+		if err := c.checkPairs(); err != nil {
+			return nil, fmt.Errorf("pairs: %s: %w", name, err)
+		}
 	}
 	if err := c.middlebox().Validate(); err != nil {
 		return nil, fmt.Errorf("pairs: %s: %w", name, err)
 	}
 	return c, nil
+}
+
+func (c *Config) checkPairs() error {
+	p := c.Pairs
+	switch {
+	case p.Clients < 1 || p.Clients > 100000 || p.Servers < 1 || p.Servers > 100000:
+		return fmt.Errorf("pairs.clients and pairs.servers must be 1..100000")
+	case p.PerClient < 1 || p.PerClient > p.Servers:
+		return fmt.Errorf("pairs.per_client must be 1..pairs.servers (%d)", p.Servers)
+	case p.Rounds < 1 || p.Rounds > 100:
+		return fmt.Errorf("pairs.rounds must be 1..100")
+	case p.MeasureFrom < 0 || p.MeasureFrom >= p.Rounds:
+		return fmt.Errorf("pairs.measure_from must be 0..rounds-1")
+	case p.RoundGapS <= 0 || p.TimeoutS <= 0 || p.LatencyMS < 0:
+		return fmt.Errorf("pairs.round_gap_s and timeout_s must be positive, latency_ms >= 0")
+	case p.LegacyFraction < 0 || p.LegacyFraction > 1:
+		return fmt.Errorf("pairs.legacy_fraction must be 0..1")
+	case p.Policy != "off" && p.Policy != "prefer" && p.Policy != "require":
+		return fmt.Errorf("pairs.policy %q: want off, prefer or require", p.Policy)
+	}
+	return nil
 }
 
 func (c *Config) middlebox() middlebox.Config {

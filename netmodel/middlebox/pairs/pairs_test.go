@@ -82,10 +82,65 @@ func TestParseErrors(t *testing.T) {
 		{"[pairs]\nclients = 1\nservers = 1\nbogus = 1", "unknown key pairs.bogus"},
 		{"[pairs]\nclients = 1\nservers = 1\n[attacker]\nfraction = 2.0", "attacker.fraction"},
 		{"[pairs\n", "t.toml"},
+		{"name = \"x\"", "exactly one of"},
+		{"[pairs]\nclients = 1\nservers = 1\n[join]\nmembers = 1", "exactly one of"},
+		{"[join]\nmembers = 0", "join.members"},
+		{"[join]\nmembers = 1\nrenew_at = 1.0", "join.renew_at"},
+		{"[join]\nmembers = 1\nvalidity_s = 10.0", "join.validity_s"},
 	} {
 		if _, err := Parse("t.toml", []byte(tt.body)); err == nil || !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("Parse(%q) = %v, want %q", tt.body, err, tt.err)
 		}
+	}
+}
+
+const joinBase = `
+[join]
+members = 6
+window_s = 30
+validity_s = 600
+renew_at = 0.5
+retry_s = 10
+deadline_s = 60
+duration_s = 900
+`
+
+func runJoin(t *testing.T, body string, seed uint64) *JoinResult {
+	t.Helper()
+	c, err := Parse("j.toml", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunJoin(c, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestJoinWithoutOutage(t *testing.T) {
+	r := runJoin(t, joinBase, 1)
+	// Each member joins at once, then renews every 300 s until 900 s.
+	if r.Joined != 6 || r.JoinFailed != 0 || r.Lost != 0 || r.FailedRequests != 0 || r.Requests < 6*2 {
+		t.Fatalf("%+v", r)
+	}
+	if r.JoinTimeMeanS <= 0 || r.JoinTimeMeanS > 1 {
+		t.Errorf("join took %v s on a 20 ms network", r.JoinTimeMeanS)
+	}
+}
+
+func TestJoinUnderOutage(t *testing.T) {
+	// The issuer is down from 10 s to 130 s: members arriving in that
+	// window wait for it past their 60 s deadline; and from 200 s for 500 s
+	// — longer than the rest of a 600 s certificate renewed at 300 s —
+	// every member's certificate expires before it can renew.
+	join := runJoin(t, joinBase+"[outage]\nhost = \"tracker\"\nstart_s = 10.0\nlength_s = 120.0\n", 1)
+	if join.JoinFailed == 0 || join.Joined == 0 || join.FailedRequests == 0 {
+		t.Errorf("join outage: %+v, want some members late", join)
+	}
+	renew := runJoin(t, joinBase+"[outage]\nhost = \"tracker\"\nstart_s = 200.0\nlength_s = 500.0\n", 1)
+	if renew.Lost == 0 || renew.UncertifiedMeanS <= 0 {
+		t.Errorf("renewal outage: %+v, want certificates lost", renew)
 	}
 }
 
@@ -95,6 +150,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		c, err := Parse("f.toml", []byte(body))
 		if err != nil {
+			return
+		}
+		if c.Join != nil {
+			if c.Join.Members < 1 || c.Join.RenewAt <= 0 || c.Join.RenewAt >= 1 {
+				t.Fatalf("Parse accepted %+v", c.Join)
+			}
 			return
 		}
 		if c.Pairs.Clients < 1 || c.Pairs.PerClient > c.Pairs.Servers || c.Pairs.MeasureFrom >= c.Pairs.Rounds {
