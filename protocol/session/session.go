@@ -420,9 +420,27 @@ func (s *Session) stepExtended(m wire.Message) error {
 	return nil // an extension we did not offer: ignore, as BEP 10 says
 }
 
+// measureRate updates the download rate, and with it the pipeline depth,
+// every rateWindow: short enough that a fast transfer deepens its pipeline
+// within its first fraction of a second.
+func (s *Session) measureRate() {
+	el := s.now.Sub(s.rateSince)
+	if el < rateWindow {
+		return
+	}
+	rate := float64(s.downloaded-s.rateBytes) / el.Seconds()
+	s.rateSince, s.rateBytes = s.now, s.downloaded
+	want := int(rate * s.cfg.QueueTime.Seconds() / picker.BlockSize)
+	s.depth = min(max(want, s.cfg.MaxRequests), s.cfg.MaxRequestsCeil)
+}
+
+// rateWindow is the period over which the download rate is measured.
+const rateWindow = 200 * time.Millisecond
+
 // fill tops up our pipeline of requests: from any piece the peer has
 // while it unchokes us, from its allowed-fast pieces while it chokes us.
 func (s *Session) fill() {
+	s.measureRate()
 	if s.picker == nil || !s.amInterested || (s.peerChoking && s.allowed.Count() == 0) {
 		return
 	}
@@ -509,12 +527,6 @@ func (s *Session) Tick(now time.Time) error {
 	if len(s.outstanding) > 0 && now.Sub(s.lastBlock) > s.cfg.RequestTimeout {
 		s.snubbed = true
 		s.dropOutstanding(true)
-	}
-	if el := now.Sub(s.rateSince); el >= time.Second {
-		rate := float64(s.downloaded-s.rateBytes) / el.Seconds()
-		s.rateSince, s.rateBytes = now, s.downloaded
-		want := int(rate * s.cfg.QueueTime.Seconds() / picker.BlockSize)
-		s.depth = min(max(want, s.cfg.MaxRequests), s.cfg.MaxRequestsCeil)
 	}
 	if now.Sub(s.lastSent) > s.cfg.KeepAlive && len(s.ready.Messages) == 0 {
 		s.send(wire.Message{KeepAlive: true})
