@@ -37,7 +37,7 @@ fetched. While downloading it also serves the pieces it has to others; with
 Exit status: 0 downloaded, 1 failed (e.g. --timeout passed), 2 usage error.
 
 Examples:
-  bttls get movie.torrent -o movie.mkv --peer 127.0.0.1:6881 --tls=off
+  bttls get movie.torrent -o movie.mkv --peer 127.0.0.1:6881
   bttls get 'magnet:?xt=urn:btih:...' -o movie.mkv --peer 127.0.0.1:6881
   bttls get movie.torrent -o movie.mkv --seed-after     # trackers and PEX
 

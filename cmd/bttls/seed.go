@@ -32,7 +32,7 @@ that connects, until interrupted (Ctrl-C or SIGTERM). It announces to the
 torrent's trackers, and dials the peers given with --peer.
 
 Examples:
-  bttls seed movie.torrent movie.mkv --listen 127.0.0.1:6881 --tls=off
+  bttls seed movie.torrent movie.mkv --listen 127.0.0.1:6881
   bttls seed movie.torrent movie.mkv --listen 127.0.0.1:6881 --upload-limit 1MiB
 
 flags:
