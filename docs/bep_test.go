@@ -688,6 +688,9 @@ type resultsRef struct {
 	Row   map[string]string
 	Col   string // CSV column, or JSON path a.b.0.c
 	Scale float64
+	// Prefix: the BEP shows the start of a value whose rest varies from
+	// run to run (match=prefix).
+	Prefix bool
 }
 
 var (
@@ -737,6 +740,11 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 					}
 				case "col", "key":
 					r.Col = val
+				case "match":
+					if val != "prefix" {
+						return nil, fmt.Errorf("docs: line %d: match=%q, only match=prefix exists", i+1, val)
+					}
+					r.Prefix = true
 				case "scale":
 					f, err := strconv.ParseFloat(val, 64)
 					if err != nil || f == 0 {
@@ -942,6 +950,9 @@ var quotedNumber = regexp.MustCompile(`^(-?[0-9][0-9,]*(?:\.([0-9]+))?)(\s*[%×x
 // the BEP shows (thousands separators and a unit suffix allowed); anything
 // else must be equal as text.
 func (r resultsRef) matches(got string) (bool, string) {
+	if r.Prefix {
+		return strings.HasPrefix(got, r.Value), got
+	}
 	if r.Value == "–" {
 		// A dash shows an empty cell (reST substitutions cannot be empty).
 		return got == "", got
@@ -1013,6 +1024,9 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"json row", ".. results: results/x/t.json row=mode:basic key=sec\n.. |a| replace:: 3\n", true, ""},
 		{"json drift", ".. results: results/x/t.json key=runs.0.tls_bytes\n.. |a| replace:: 0.44\n", false, ""},
 		{"escaped comma", ".. results: results/x/t.csv row=mode:Go%20net/http%2C%20no%20SNI,policy:x col=ndpi\n.. |a| replace:: TLS\n", true, ""},
+		{"prefix", ".. results: results/x/t.csv row=mode:plain col=ndpi match=prefix\n.. |a| replace:: Bit\n", true, ""},
+		{"prefix drift", ".. results: results/x/t.csv row=mode:plain col=ndpi match=prefix\n.. |a| replace:: TLS\n", false, ""},
+		{"bad match", ".. results: results/x/t.csv row=mode:plain col=ndpi match=suffix\n.. |a| replace:: x\n", false, "only match=prefix"},
 		{"dash for empty", ".. results: results/x/t.csv row=mode:mse col=ndpi\n.. |a| replace:: –\n", true, ""},
 		{"empty as dash", ".. results: results/x/t.csv row=mode:basic col=ndpi\n.. |a| replace:: –\n", false, ""},
 		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
