@@ -20,7 +20,9 @@ import (
 
 	"github.com/bttls/bttls/dpi/mimic"
 	"github.com/bttls/bttls/dpi/probe"
+	"github.com/bttls/bttls/protocol/decoy"
 	"github.com/bttls/bttls/protocol/demux"
+	"github.com/bttls/bttls/protocol/tlslevel"
 )
 
 func cert(t *testing.T) tls.Certificate {
@@ -36,6 +38,10 @@ func cert(t *testing.T) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}
 }
+
+// serverConfig is the bttls responder's TLS configuration, which the
+// reference web server uses too.
+func serverConfig(c tls.Certificate) *tls.Config { return tlslevel.ServerConfig(tlslevel.Options{}, c) }
 
 var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 
@@ -53,7 +59,7 @@ func listen(t *testing.T) net.Listener {
 func webServer(t *testing.T, c tls.Certificate) string {
 	l := listen(t)
 	srv := &http.Server{Handler: okHandler, ErrorLog: log.New(io.Discard, "", 0),
-		TLSConfig:    HTTPServerTLSConfig(c),
+		TLSConfig:    serverConfig(c),
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
 	go srv.ServeTLS(l, "", "")
 	t.Cleanup(func() { srv.Close() })
@@ -77,7 +83,7 @@ func proof(key []byte, cs tls.ConnectionState, role string) ([]byte, error) {
 // decoy web server.
 func responder(t *testing.T, c tls.Certificate, key []byte) string {
 	l := listen(t)
-	dec := New(c, okHandler)
+	dec := decoy.New(serverConfig(c), decoy.Options{Handler: okHandler})
 	t.Cleanup(dec.Close)
 	go func() {
 		for {
@@ -95,7 +101,7 @@ func responder(t *testing.T, c tls.Certificate, key []byte) string {
 					dec.ServeRaw(rc, nil)
 					return
 				}
-				tc := tls.Server(rc, HTTPServerTLSConfig(c))
+				tc := tls.Server(rc, serverConfig(c))
 				if err := tc.Handshake(); err != nil {
 					conn.Close()
 					return

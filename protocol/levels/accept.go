@@ -27,13 +27,19 @@ var (
 
 // Accept implements transport.Acceptor. timeout bounds the whole setup, so
 // a stalled or half-open connection costs one task and a few KiB for at
-// most timeout.
+// most timeout — or, with a decoy, at most the decoy web server's timeout
+// when that is longer, since a web server waits that long for a silent
+// client and so must we. A connection handed to the decoy is served
+// before Accept returns (ErrDecoyServed).
 func (t *Transport) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	if timeout <= 0 {
 		timeout = env.DefaultDialTimeout
 	}
+	if t.decoy != nil {
+		timeout = max(timeout, t.decoy.Timeout())
+	}
 	c.SetDeadline(e.Now().Add(timeout))
-	out, err := t.accept(e, c, reg)
+	out, err := t.accept(e, c, reg, timeout)
 	if err != nil {
 		err = fmt.Errorf("bttls: inbound from %v: %w", c.RemoteAddr(), err)
 		t.cfg.Logf("%v", err)
@@ -43,21 +49,39 @@ func (t *Transport) Accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 	return out, nil
 }
 
-func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry) (*transport.Conn, error) {
+func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	class, rc, err := demux.Peek(c)
 	if err != nil {
 		return nil, err
 	}
 	switch class {
 	case demux.TLS:
-		return t.acceptTLS(e, rc, reg)
+		return t.acceptTLS(e, rc, reg, timeout)
 	case demux.Plain:
+		if t.decoy != nil && !t.servesLegacy(reg) {
+			return nil, t.toDecoyRaw(rc, nil, fmt.Errorf("%w (plaintext, and no torrent here is carried without TLS)", ErrLegacyRefused))
+		}
 		return t.acceptPlain(rc, reg)
+	}
+	if t.decoy != nil {
+		if !t.servesLegacy(reg) {
+			return nil, t.toDecoyRaw(rc, nil, fmt.Errorf("%w (not TLS, and no torrent here is carried without TLS)", ErrLegacyRefused))
+		}
+		// Plaintext HTTP is what a prober sends most; MSE cannot start so.
+		var head [4]byte
+		n, err := io.ReadFull(rc, head[:])
+		rc = demux.NewReplay(rc, head[:n])
+		if err != nil {
+			return nil, fmt.Errorf("%w after %d bytes: %w", demux.ErrStalled, n, err)
+		}
+		if looksHTTP(head[:]) {
+			return nil, t.toDecoyRaw(rc, nil, errors.New("bttls: plaintext HTTP request"))
+		}
 	}
 	return t.acceptMSE(e, rc, reg)
 }
 
-func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*transport.Conn, error) {
+func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	cfg := tlslevel.ServerConfig(t.opts, t.cert)
 	// Full Strict mode 1 (libtorrent SSL torrents) names the torrent in the
 	// SNI as 40 hex digits; the certificate and client authentication then
@@ -75,6 +99,11 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*t
 				return fullstrict.ServerConfig1(t.opts, fs), nil
 			}
 		}
+		if t.decoy != nil {
+			// A web server answers any name with its certificate.
+			t.cfg.Logf("bttls: inbound from %v: SNI %s names no full strict mode 1 torrent served here; answered as a web server", c.RemoteAddr(), h.ServerName)
+			return nil, nil
+		}
 		return nil, fmt.Errorf("bttls: SNI %s names no full strict mode 1 torrent served here", h.ServerName)
 	}
 	tc := tls.Server(c, cfg)
@@ -84,7 +113,16 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*t
 	if mode1 != nil {
 		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict1, Torrent: mode1}, nil
 	}
-	m, err := tlslevel.ReadMessage(tc)
+	if v := tc.ConnectionState().Version; v != tls.VersionTLS13 {
+		// Accepted at the TLS layer as a web server does (docs/levels.md).
+		return nil, t.toDecoyTLS(tc, nil, fmt.Errorf("bttls: TLS 1.3 required, negotiated %s", tls.VersionName(v)))
+	}
+	// A web server waits this long for a request after the handshake.
+	c.SetDeadline(e.Now().Add(timeout))
+	m, read, err := tlslevel.ReadOpening(tc)
+	if errors.Is(err, tlslevel.ErrNotLevel) {
+		return nil, t.toDecoyTLS(tc, read, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +133,14 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*t
 				cands = append(cands, fullstrict.Candidate{Material: fs, Torrent: tor})
 			}
 		}
+		// Respond2 sends nothing unless the initiator's credentials verify.
 		found, _, err := fullstrict.Respond2(tc, m, cands, e.CryptoRand(), e.Now)
 		if err != nil {
-			return nil, err
+			return nil, t.toDecoyTLS(tc, read, err)
 		}
 		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict2, Torrent: found.Torrent.(*transport.Torrent)}, nil
 	}
-	found, err := tlslevel.RespondMessage(tc, m, func(ty tlslevel.Type) []tlslevel.Candidate {
+	found, reply, err := tlslevel.Answer(tc.ConnectionState(), m, func(ty tlslevel.Type) []tlslevel.Candidate {
 		var out []tlslevel.Candidate
 		for _, tor := range reg.Torrents() {
 			if s := securityOf(tor); t.acceptsTLS(s, ty) {
@@ -111,9 +150,10 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry) (*t
 		return out
 	})
 	if err != nil {
-		return nil, err
+		return nil, t.toDecoyTLS(tc, read, err)
 	}
-	return &transport.Conn{Conn: tc, Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}, nil
+	// The proof leaves with the peer's first bytes, in one record.
+	return &transport.Conn{Conn: newOpeningConn(tc, reply), Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}, nil
 }
 
 // isHexInfoHash reports whether s is 40 lowercase hex digits.
@@ -141,10 +181,10 @@ func (t *Transport) acceptPlain(c net.Conn, reg transport.Registry) (*transport.
 	copy(ih[:], hs[28:])
 	tor, ok := reg.Lookup(ih)
 	if !ok {
-		return nil, fmt.Errorf("%w (%x)", ErrUnknownTorrent, ih)
+		return nil, t.toDecoyRaw(c, hs[:], fmt.Errorf("%w (%x)", ErrUnknownTorrent, ih))
 	}
 	if !t.acceptsLegacy(securityOf(tor)) {
-		return nil, fmt.Errorf("%w (plaintext, %x)", ErrLegacyRefused, ih)
+		return nil, t.toDecoyRaw(c, hs[:], fmt.Errorf("%w (plaintext, %x)", ErrLegacyRefused, ih))
 	}
 	return &transport.Conn{Conn: demux.NewReplay(c, hs[:]), Kind: transport.Plain, Torrent: tor}, nil
 }
@@ -166,6 +206,10 @@ func (t *Transport) acceptMSE(e env.Env, c net.Conn, reg transport.Registry) (*t
 		return tor.InfoHash[:], true
 	}, chooseMSE)
 	if err != nil {
+		if t.decoy != nil {
+			// No web server answers MSE; at least hang up with FIN, not RST.
+			discard(e, c)
+		}
 		return nil, err
 	}
 	return &transport.Conn{Conn: &mseConn{Conn: c, s: res.Stream}, Kind: transport.MSE, Torrent: matched}, nil

@@ -29,6 +29,11 @@ type Config struct {
 	// Logf receives one line per refused or failed connection, with its
 	// reason; nil discards them.
 	Logf func(format string, args ...any)
+	// Decoy, when set, makes the web server that answers every connection
+	// the acceptor refuses, from the TLS server configuration the responder
+	// uses (protocol/decoy.New fits). nil: refused connections are closed
+	// (the simulator, whose transports must not start goroutines).
+	Decoy func(server *tls.Config) Decoy
 }
 
 // Transport is a transport.Dialer and transport.Acceptor for all levels.
@@ -37,6 +42,7 @@ type Transport struct {
 	legacy transport.Kind
 	opts   tlslevel.Options
 	cert   tls.Certificate
+	decoy  Decoy
 }
 
 var (
@@ -62,8 +68,16 @@ func New(e env.Env, cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert}, nil
+	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert}
+	if cfg.Decoy != nil {
+		t.decoy = cfg.Decoy(t.ServerTLSConfig())
+	}
+	return t, nil
 }
+
+// ServerTLSConfig is the TLS configuration the acceptor presents to every
+// ClientHello that does not name a Full Strict mode 1 torrent.
+func (t *Transport) ServerTLSConfig() *tls.Config { return tlslevel.ServerConfig(t.opts, t.cert) }
 
 func (t *Transport) policy(s *Security) negotiate.Policy {
 	if s.Policy != nil {

@@ -8,9 +8,16 @@ import (
 )
 
 // HTTPALPN is what Go's net/http client (and Chrome) offers; bttls offers
-// and selects it only so that the handshake looks like HTTPS. Neither side
-// acts on the result.
+// it only so that the handshake looks like HTTPS. Neither side acts on the
+// result.
 var HTTPALPN = []string{"h2", "http/1.1"}
+
+// ServerALPN is what the responder selects from: http/1.1 only, as a web
+// server with HTTP/2 off. Not h2: a Go h2 server speaks first (SETTINGS)
+// right after the handshake, which a responder waiting for the initiator's
+// level message cannot imitate; an HTTP/1.1 server, like the responder,
+// waits for the client.
+var ServerALPN = []string{"http/1.1"}
 
 // Options is what differs between the real peer and the simulator.
 type Options struct {
@@ -53,19 +60,20 @@ func Handshake(tc *tls.Conn) error {
 	return nil
 }
 
-// ServerConfig is the matching server configuration: TLS 1.3 only, and
-// ALPN h2/http/1.1 selected as a Go HTTPS server would. Session tickets
-// are off: a resumed session would save about 0.2 ms of CPU but the ticket
-// costs bytes on every connection and would link connections.
+// ServerConfig is the responder's configuration, which is exactly that of
+// a Go HTTPS server (net/http with HTTP/1.1 only) so that an active prober
+// without the infohash cannot tell the two apart (docs/levels.md, "Probes
+// and the decoy"): Go's default versions (TLS 1.2 is accepted at the TLS
+// layer, and refused right after by the level code, or served by the decoy
+// web server), ALPN http/1.1, session tickets on. The tickets do not link
+// bttls connections: the initiator keeps no session cache, so it never
+// offers one back.
 func ServerConfig(o Options, cert tls.Certificate) *tls.Config {
 	return &tls.Config{
-		NextProtos:             append([]string(nil), HTTPALPN...),
-		Rand:                   o.Rand,
-		Time:                   o.Time,
-		MinVersion:             tls.VersionTLS13,
-		MaxVersion:             tls.VersionTLS13,
-		CurvePreferences:       o.Curves,
-		Certificates:           []tls.Certificate{cert},
-		SessionTicketsDisabled: true,
+		NextProtos:       append([]string(nil), ServerALPN...),
+		Rand:             o.Rand,
+		Time:             o.Time,
+		CurvePreferences: o.Curves,
+		Certificates:     []tls.Certificate{cert},
 	}
 }

@@ -96,14 +96,28 @@ func Respond(tc *tls.Conn, candidates func(Type) []Candidate) (*Candidate, error
 // RespondMessage is Respond after the TLS handshake and after the
 // initiator's message m was read (the caller dispatches on its type).
 func RespondMessage(tc *tls.Conn, m Message, candidates func(Type) []Candidate) (*Candidate, error) {
-	p, err := ParseProof(m.Type, m.Body)
+	found, out, err := Answer(tc.ConnectionState(), m, candidates)
 	if err != nil {
 		return nil, err
 	}
-	cs := tc.ConnectionState()
+	if _, err := tc.Write(out); err != nil {
+		return nil, fmt.Errorf("bttls: sending %v proof: %w", m.Type, err)
+	}
+	return found, nil
+}
+
+// Answer verifies the initiator's message m on the connection cs and
+// returns the candidate it proves and the responder's message, without
+// sending it: the caller may send it in one record with what follows
+// (docs/levels.md, "Writing the opening at once").
+func Answer(cs tls.ConnectionState, m Message, candidates func(Type) []Candidate) (*Candidate, []byte, error) {
+	p, err := ParseProof(m.Type, m.Body)
+	if err != nil {
+		return nil, nil, err
+	}
 	e, err := Exporter(cs, m.Type, Initiator)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var found *Candidate
 	cands := candidates(m.Type)
@@ -123,16 +137,13 @@ func RespondMessage(tc *tls.Conn, m Message, candidates func(Type) []Candidate) 
 			for _, c := range cands {
 				ours = append(ours, c.Epoch)
 			}
-			return nil, fmt.Errorf("%w: strict proof for epoch %d matched none of %d served torrents (our epochs %v)", ErrBadProof, p.Epoch, len(cands), ours)
+			return nil, nil, fmt.Errorf("%w: strict proof for epoch %d matched none of %d served torrents (our epochs %v)", ErrBadProof, p.Epoch, len(cands), ours)
 		}
-		return nil, fmt.Errorf("%w: %v proof matched none of %d served torrents", ErrBadProof, m.Type, len(cands))
+		return nil, nil, fmt.Errorf("%w: %v proof matched none of %d served torrents", ErrBadProof, m.Type, len(cands))
 	}
 	out, err := proofMessage(cs, found.Credential, Responder)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := tc.Write(out); err != nil {
-		return nil, fmt.Errorf("bttls: sending %v proof: %w", m.Type, err)
-	}
-	return found, nil
+	return found, out, nil
 }

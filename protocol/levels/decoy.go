@@ -1,0 +1,81 @@
+package levels
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/bttls/bttls/protocol/transport"
+)
+
+// Decoy serves the connections the acceptor refuses as the web server it
+// imitates (protocol/decoy), so that an active prober without the infohash
+// gets the answers, alerts and timeouts of an ordinary HTTPS server
+// (docs/levels.md, "Probes and the decoy"). Both Serve methods return when
+// the web server is done with the connection.
+type Decoy interface {
+	// ServeRaw serves a stream that is not a TLS ClientHello, of which read
+	// was already consumed.
+	ServeRaw(c net.Conn, read []byte)
+	// ServeTLS serves a TLS connection of whose application data read was
+	// already consumed.
+	ServeTLS(c *tls.Conn, read []byte)
+	// Timeout is how long the web server waits for a handshake or a
+	// request; the acceptor waits at least as long before hanging up.
+	Timeout() time.Duration
+}
+
+// ErrDecoyServed is wrapped by Accept when it handed a refused connection
+// to the decoy web server, which has since closed it.
+var ErrDecoyServed = errors.New("bttls: refused, answered as a web server")
+
+// servedByDecoy is the error Accept returns for a connection it handed to
+// the decoy: why it was refused, and that the decoy answered.
+func servedByDecoy(why error) error { return fmt.Errorf("%w: %w", ErrDecoyServed, why) }
+
+// toDecoyRaw hands a refused non-TLS stream to the decoy, or returns why
+// when there is none (the caller closes c).
+func (t *Transport) toDecoyRaw(c net.Conn, read []byte, why error) error {
+	if t.decoy == nil {
+		return why
+	}
+	t.decoy.ServeRaw(c, read)
+	return servedByDecoy(why)
+}
+
+// toDecoyTLS hands a refused TLS connection to the decoy, or returns why
+// when there is none.
+func (t *Transport) toDecoyTLS(c *tls.Conn, read []byte, why error) error {
+	if t.decoy == nil {
+		return why
+	}
+	t.decoy.ServeTLS(c, read)
+	return servedByDecoy(why)
+}
+
+// servesLegacy reports whether any torrent in reg may be carried without
+// TLS: only then does the port answer MSE or plaintext BitTorrent at all.
+func (t *Transport) servesLegacy(reg transport.Registry) bool {
+	for _, tor := range reg.Torrents() {
+		if t.acceptsLegacy(securityOf(tor)) {
+			return true
+		}
+	}
+	return false
+}
+
+// httpMethods open a plaintext HTTP request; an MSE opening starts with one
+// of them with probability about 10·2⁻³².
+var httpMethods = []string{"GET ", "HEAD", "POST", "PUT ", "DELE", "OPTI", "CONN", "TRAC", "PATC", "PRI "}
+
+// looksHTTP reports whether b (at least 4 bytes) opens an HTTP request.
+func looksHTTP(b []byte) bool {
+	for _, m := range httpMethods {
+		if string(b[:4]) == m {
+			return true
+		}
+	}
+	return false
+}
