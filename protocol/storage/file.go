@@ -143,13 +143,6 @@ func (s *File) FinishPiece(index int) error {
 	return nil
 }
 
-// DiscardPiece implements Storage.
-func (s *File) DiscardPiece(index int) {
-	s.mu.Lock()
-	delete(s.staged, index)
-	s.mu.Unlock()
-}
-
 // Close implements Storage.
 func (s *File) Close() error {
 	s.mu.Lock()

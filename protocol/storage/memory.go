@@ -113,10 +113,4 @@ func (m *Memory) FinishPiece(index int) error {
 	return nil
 }
 
-func (m *Memory) DiscardPiece(index int) {
-	m.mu.Lock()
-	delete(m.staged, index)
-	m.mu.Unlock()
-}
-
 func (m *Memory) Close() error { return nil }

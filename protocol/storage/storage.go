@@ -33,8 +33,6 @@ type Storage interface {
 	// readable and it is stored at its final place; otherwise the staged
 	// bytes are dropped and ErrHashMismatch returned (wrapped).
 	FinishPiece(index int) error
-	// DiscardPiece drops the staged bytes of a piece whose download stopped.
-	DiscardPiece(index int)
 	// Close releases files; later calls fail.
 	Close() error
 }
