@@ -5,7 +5,6 @@
 package meta
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"errors"
 	"fmt"
@@ -218,6 +217,3 @@ func checkName(s string) error {
 
 // InfoHashHex is the lowercase hex infohash, as trackers and magnet links show it.
 func (t *Torrent) InfoHashHex() string { return fmt.Sprintf("%x", t.InfoHash) }
-
-// Equal reports whether two torrents have the same info dict.
-func (t *Torrent) Equal(o *Torrent) bool { return bytes.Equal(t.InfoBytes, o.InfoBytes) }

@@ -298,12 +298,6 @@ func (p *Picker) Requests(b Block) int {
 	return int(pp.requested[b.Begin/BlockSize])
 }
 
-// Outstanding reports whether block b is still awaited from someone.
-func (p *Picker) Outstanding(b Block) bool {
-	pp := p.partials[b.Piece]
-	return pp != nil && p.Valid(b) && !pp.received[b.Begin/BlockSize]
-}
-
 // PieceVerified marks piece i complete.
 func (p *Picker) PieceVerified(i int) {
 	p.have.Set(i)
@@ -339,6 +333,3 @@ func (p *Picker) Endgame() bool {
 	}
 	return true
 }
-
-// InProgress is the number of started, unverified pieces.
-func (p *Picker) InProgress() int { return len(p.order) }

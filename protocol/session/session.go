@@ -649,4 +649,3 @@ func (s *Session) Downloaded() int64           { return s.downloaded }
 func (s *Session) UploadedBytes() int64        { return s.uploaded }
 func (s *Session) Wasted() int64               { return s.wasted }
 func (s *Session) PeerIsSeed() bool            { return s.peerHas.Complete() || s.rawHaveAll }
-func (s *Session) Config() Config              { return s.cfg }
