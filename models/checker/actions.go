@@ -133,6 +133,45 @@ func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
 			if md == mNormal {
 				return cp.unchanged(e.Args[0], s)
 			}
+		case "=>":
+			// TLC: when P holds, P => Q is taken as the action Q
+			q := cp.action(e.Args[1], s, md)
+			if q.guard != nil {
+				break
+			}
+			p, _ := cp.expr(e.Args[0], s, md)
+			pos := e.Args[0].Pos
+			return &action{run: func(x *ctx, k func() bool) bool {
+				if boolAt(pos, p(x), "left of =>") {
+					return q.run(x, k)
+				}
+				return k()
+			}}
+		case `\subseteq`:
+			// x' \subseteq S enumerates the subsets of S (TLC)
+			if i, ok := cp.target(e.Args[0], s, md); ok {
+				set, _ := cp.expr(e.Args[1], s, md)
+				pos := e.Pos
+				return &action{run: func(x *ctx, k func() bool) bool {
+					defer atPos(pos)
+					base := set(x)
+					if old := x.nxt[i]; old != nil {
+						if subseteq(old, base) {
+							return k()
+						}
+						return true
+					}
+					for _, v := range mustEnum(&LazySetV{kind: lzSubset, sets: []Value{base}}).elems {
+						x.nxt[i] = v
+						if !k() {
+							x.nxt[i] = nil
+							return false
+						}
+					}
+					x.nxt[i] = nil
+					return true
+				}}
+			}
 		}
 	case eBoxAction:
 		a := cp.action(e.Args[0], s, md)
@@ -256,9 +295,105 @@ func (cp *compiler) action(e *Expr, s *scope, md mode) *action {
 		if a := cp.nameAction(e, s, md); a != nil {
 			return a
 		}
+	case eApply:
+		if a := cp.applyAction(e, s, md); a != nil {
+			return a
+		}
 	}
 	g, _ := cp.expr(e, s, md)
 	return guardAction(g, e.Pos)
+}
+
+// applyAction compiles f[x] used as an action when f is a function
+// definition f[y \in S] == body. TLC keeps such functions lazy and takes
+// f[x] in an action as body with y = x, so its disjunctions and \E branch
+// (and count as generated states) like any other action.
+func (cp *compiler) applyAction(e *Expr, s *scope, md mode) *action {
+	n := e.Args[0]
+	if n.Kind != eName || len(n.Args) > 0 || n.Other != nil {
+		return nil
+	}
+	argE := e.Args[1]
+	if len(e.Args) > 2 {
+		argE = &Expr{Kind: eTuple, Pos: e.Pos, Args: e.Args[1:]}
+	}
+	pos := e.Pos
+	if b, ok := s.lookup(n.Name); ok {
+		if b.kind != bLetOp || len(b.let.def.FnBounds) == 0 {
+			return nil
+		}
+		ld := b.let
+		body := ld.fnAct[md]
+		if body == nil {
+			fr := &frame{size: ld.visible}
+			sc := &scope{parent: ld.sc, names: map[string]binding{}, fr: fr, env: ld.sc.env}
+			sc.fr.alloc()
+			for _, bd := range ld.def.FnBounds {
+				for _, nm := range bd.Names {
+					sc.names[nm] = binding{kind: bLocal, slot: sc.fr.alloc()}
+				}
+			}
+			body = &fnAction{fr: fr}
+			ld.fnAct[md] = body
+			body.act = cp.action(ld.def.Body, sc, md)
+		}
+		if body.act != nil && body.act.guard != nil {
+			return nil
+		}
+		arg, _ := cp.expr(argE, s, md)
+		vis, bounds := ld.visible, ld.def.FnBounds
+		cp.readSlot(s, 0)
+		return &action{run: func(x *ctx, k func() bool) bool {
+			kv := arg(x)
+			nb := x.push(body.fr.size)
+			copy(x.locals[nb:nb+vis], x.locals[x.base:x.base+vis])
+			saved := x.base
+			x.base = nb
+			bindFnKeyAt(x, vis, bounds, kv, pos)
+			x.base = saved
+			return callAction(x, nb, body.act, k)
+		}}
+	}
+	if s.env.outer != nil {
+		return nil
+	}
+	d := s.env.lookupDef(n.Name)
+	if d == nil || d.inst != nil || len(d.def.FnBounds) == 0 {
+		return nil
+	}
+	// a constant function is a value to TLC (evaluated once): no branching
+	if vco := cp.compileDef(d, md); vco.done && !vco.dyn {
+		return nil
+	}
+	co, ok := d.acts[md]
+	if !ok {
+		co = &compiledOp{fr: &frame{}}
+		d.acts[md] = co
+		sc := &scope{names: map[string]binding{}, fr: co.fr, env: d.env}
+		cp.bindParams(d.def, sc)
+		co.act = cp.action(d.def.Body, sc, md)
+		co.done = true
+	}
+	if co.done && co.act.guard != nil {
+		return nil
+	}
+	arg, _ := cp.expr(argE, s, md)
+	bounds := d.def.FnBounds
+	return &action{run: func(x *ctx, k func() bool) bool {
+		kv := arg(x)
+		nb := x.push(co.fr.size)
+		saved := x.base
+		x.base = nb
+		bindFnKey(x, bounds, kv, pos)
+		x.base = saved
+		return callAction(x, nb, co.act, k)
+	}}
+}
+
+// fnAction is a LET function body compiled as an action.
+type fnAction struct {
+	fr  *frame
+	act *action
 }
 
 // assign is "x' = val" followed by next: it assigns when x' is free and

@@ -120,6 +120,8 @@ type letDef struct {
 	byFrame map[frameMode]evalFn
 	// definitions with parameters get their own frame
 	op map[mode]*compiledOp
+	// f[x \in S] == e used as an action (f[v] in Next)
+	fnAct map[mode]*fnAction
 }
 
 type frameMode struct {
@@ -574,7 +576,7 @@ func (cp *compiler) letScope(e *Expr, s *scope) *scope {
 		if d.Inst != nil {
 			cerr(d.Pos, "INSTANCE inside LET is not supported")
 		}
-		ld := &letDef{def: d, sc: ns, visible: s.fr.size, byFrame: map[frameMode]evalFn{}, op: map[mode]*compiledOp{}}
+		ld := &letDef{def: d, sc: ns, visible: s.fr.size, byFrame: map[frameMode]evalFn{}, op: map[mode]*compiledOp{}, fnAct: map[mode]*fnAction{}}
 		ns.names[d.Name] = binding{kind: bLetOp, let: ld, arity: len(d.Params)}
 	}
 	return ns
