@@ -16,6 +16,7 @@ type Config struct {
 	CheckDeadlock  bool
 	Consts         map[string]Value  // NAME = value
 	Aliases        map[string]string // NAME <- Def
+	ModAliases     map[string]map[string]string // NAME <- [Module] Def: only inside Module
 	ConstOrder     []string
 	Pos            map[string]Pos
 }
@@ -45,7 +46,8 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 			cfg, err = nil, b.err
 		}
 	}()
-	cfg = &Config{File: file, CheckDeadlock: true, Consts: map[string]Value{}, Aliases: map[string]string{}, Pos: map[string]Pos{}}
+	cfg = &Config{File: file, CheckDeadlock: true, Consts: map[string]Value{}, Aliases: map[string]string{},
+		ModAliases: map[string]map[string]string{}, Pos: map[string]Pos{}}
 	section := ""
 	for {
 		t := p.peek()
@@ -82,8 +84,14 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 			cfg.ConstOrder = append(cfg.ConstOrder, n.text)
 			if p.accept("<-") {
 				if p.accept("[") {
-					p.ident("module name")
+					mod := p.ident("module name").text
 					p.expect("]", "after [Module]")
+					if cfg.ModAliases[mod] == nil {
+						cfg.ModAliases[mod] = map[string]string{}
+					}
+					cfg.ModAliases[mod][n.text] = p.ident("after <-").text
+					cfg.ConstOrder = cfg.ConstOrder[:len(cfg.ConstOrder)-1]
+					continue
 				}
 				cfg.Aliases[n.text] = p.ident("after <-").text
 				continue

@@ -195,6 +195,19 @@ func NewModel(m *Module, mods map[string]*Module, cfg *Config) (model *Model, er
 	if err := merge(m); err != nil {
 		return nil, err
 	}
+	// NAME <- [M] Def for a module merged into the root (the root itself or
+	// what it EXTENDS) is an ordinary substitution.
+	for mod, as := range cfg.ModAliases {
+		if !visited[mod] {
+			continue
+		}
+		for n, a := range as {
+			if md.root.defs[a] == nil {
+				return nil, errAt(cfg.Pos[n], "%s <- [%s] %s: %s is not defined", n, mod, a, a)
+			}
+			md.constAlias[n] = a
+		}
+	}
 	for _, n := range cfg.ConstOrder {
 		if a, ok := cfg.Aliases[n]; ok {
 			if md.root.defs[a] == nil {
@@ -264,7 +277,7 @@ func (md *Model) instanceEnv(in *Instance, outer *env, mods map[string]*Module) 
 			}
 		}
 	}
-	e := &env{defs: map[string]*defInfo{}, outer: outer, subst: in.With, declared: map[string]bool{}, m: md}
+	e := &env{module: in.Module, defs: map[string]*defInfo{}, outer: outer, subst: in.With, declared: map[string]bool{}, m: md}
 	for _, c := range im.Constants {
 		e.declared[c.Name] = true
 	}

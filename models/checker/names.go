@@ -6,6 +6,7 @@ import "fmt"
 // it EXTENDS) or an INSTANCE of another module, whose declared constants and
 // variables are substituted by expressions of the instantiating module.
 type env struct {
+	module   string // the instanced module's name ("" for the root)
 	defs     map[string]*defInfo
 	outer    *env
 	subst    map[string]*Expr
@@ -85,6 +86,12 @@ func (cp *compiler) envName(e *Expr, s *scope, ev *env, md mode) (evalFn, bool) 
 	for ev != nil {
 		if ev.outer == nil {
 			break
+		}
+		// NAME <- [Module] Def in the config replaces a definition of Module
+		if alias, ok := cp.m.Cfg.ModAliases[ev.module][e.Name]; ok {
+			if d := cp.m.root.defs[alias]; d != nil {
+				return cp.useDef(d, e, s, md)
+			}
 		}
 		if d, ok := ev.defs[e.Name]; ok {
 			return cp.useDef(d, e, s, md)
