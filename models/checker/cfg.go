@@ -14,8 +14,8 @@ type Config struct {
 	Constraints    []string
 	Symmetry, View string
 	CheckDeadlock  bool
-	Consts         map[string]Value  // NAME = value
-	Aliases        map[string]string // NAME <- Def
+	Consts         map[string]Value             // NAME = value
+	Aliases        map[string]string            // NAME <- Def
 	ModAliases     map[string]map[string]string // NAME <- [Module] Def: only inside Module
 	ConstOrder     []string
 	Pos            map[string]Pos
