@@ -141,8 +141,8 @@ fraction = 1.0
 	}
 	res.WriteSummary(os.Stdout)
 	floor := res.Floor(costs)
-	fmt.Printf("bench: %d peers, %s %s, %d max conns: %.1f sim-s per wall-s; peak heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, wall %.1fs = %.1f× the floor\n",
-		*peers, *transport, *size, *maxConns, res.SpeedUp, peak>>20, float64(peak)/1024/float64(*peers+1),
-		floor.Seconds(), res.Wall.Seconds(), res.Wall.Seconds()/max(floor.Seconds(), 1e-9))
+	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
+		*peers, *transport, *size, *maxConns, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1),
+		floor.Seconds(), res.CPU.Seconds(), res.CPU.Seconds()/max(floor.Seconds(), 1e-9))
 	return 0
 }

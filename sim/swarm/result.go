@@ -42,6 +42,7 @@ type Result struct {
 	Virtual  Seconds  `json:"virtual_s"`
 	Wall     Duration `json:"wall_s"`
 	SpeedUp  float64  `json:"sim_seconds_per_wall_second"`
+	CPU      Duration `json:"cpu_s"` // process CPU time of the run (all threads)
 	Events   uint64   `json:"events"`
 	Digest   string   `json:"digest"`
 	PeerList []Peer   `json:"-"`
@@ -102,7 +103,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, " %s=%g", k, r.Middlebox[k])
 		}
 	}
-	fmt.Fprintf(w, "\n  simulated            %ss in %.2fs wall (%.1f sim-s per wall-s), %d events\n", secs(r.Virtual), r.Wall.Seconds(), r.SpeedUp, r.Events)
+	fmt.Fprintf(w, "\n  simulated            %ss in %.2fs wall, %.2fs CPU (%.1f sim-s per wall-s), %d events\n", secs(r.Virtual), r.Wall.Seconds(), r.CPU.Seconds(), r.SpeedUp, r.Events)
 	fmt.Fprintf(w, "  digest               %s\n", r.Digest)
 }
 
@@ -137,6 +138,7 @@ func (r *Result) WriteFiles(dir string) error {
 		"download_p50_s": r.P50.Seconds(), "download_p90_s": r.P90.Seconds(), "download_p99_s": r.P99.Seconds(),
 		"last_completion_s": r.Last.Seconds(), "upload_utilisation": r.UploadUtilisation, "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
 		"virtual_s": r.Virtual.Seconds(), "wall_s": r.Wall.Seconds(), "sim_seconds_per_wall_second": r.SpeedUp,
+		"cpu_s":  r.CPU.Seconds(),
 		"events": r.Events, "digest": r.Digest,
 	}
 	if r.Middlebox != nil {

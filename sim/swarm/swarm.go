@@ -90,7 +90,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	if opt.Seed != nil {
 		seed = *opt.Seed
 	}
-	wallStart := time.Now()
+	wallStart, cpuStart := time.Now(), processCPU()
 	kex := "X25519"
 	if opt.MLKEM {
 		kex = "X25519MLKEM768, ML-KEM unseeded: sizes-only determinism"
@@ -238,7 +238,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("swarm: seed %d: %w", seed, runErr)
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Peers: sc.Swarm.Peers, Seeders: sc.Swarm.Seeders,
-		Virtual: s.Now(), Wall: time.Since(wallStart), Events: s.Events(), Digest: s.Digest(),
+		Virtual: s.Now(), Wall: time.Since(wallStart), CPU: processCPU() - cpuStart, Events: s.Events(), Digest: s.Digest(),
 		Crypto: cryptoMode, Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
 	var capacity float64 // total upload capacity of the peers, B/s
 	for _, p := range peers {
