@@ -425,7 +425,9 @@ func (s *Session) stepExtended(m wire.Message) error {
 // within its first fraction of a second.
 func (s *Session) measureRate() {
 	el := s.now.Sub(s.rateSince)
-	if el < rateWindow {
+	// A fast peer is measured as soon as a few blocks are in; a slow one
+	// once per window.
+	if el < rateWindow && (el <= 0 || s.downloaded-s.rateBytes < rateBytesEarly) {
 		return
 	}
 	rate := float64(s.downloaded-s.rateBytes) / el.Seconds()
@@ -434,8 +436,12 @@ func (s *Session) measureRate() {
 	s.depth = min(max(want, s.cfg.MaxRequests), s.cfg.MaxRequestsCeil)
 }
 
-// rateWindow is the period over which the download rate is measured.
-const rateWindow = 200 * time.Millisecond
+// rateWindow is the period over which the download rate is measured, or
+// less when rateBytesEarly arrive sooner.
+const (
+	rateWindow     = 200 * time.Millisecond
+	rateBytesEarly = 32 * picker.BlockSize
+)
 
 // fill tops up our pipeline of requests: from any piece the peer has
 // while it unchokes us, from its allowed-fast pieces while it chokes us.
