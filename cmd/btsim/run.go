@@ -64,6 +64,7 @@ func runRun(args []string) int {
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary on stdout")
 	crypto := fs.String("crypto", "real", "real: run TLS and MSE for real (X25519, seeded); modeled: replay their handshake shapes and record overhead without crypto, for very large runs")
 	mlkem := fs.Bool("mlkem", false, "offer X25519MLKEM768 in TLS; its ML-KEM part cannot be seeded, so the encrypted bytes (and, with ECDSA certificates, some sizes) vary between runs")
+	traceFile := fs.String("trace", "", "write every scheduler and network observation (the digest's input) to this file as NDJSON")
 	watchdog := fs.Duration("watchdog", 0, "wall time a single task may run without yielding before the run is declared stalled (default 10s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -94,6 +95,15 @@ func runRun(args []string) int {
 	opt := swarm.Options{Watchdog: *watchdog, Crypto: *crypto, MLKEM: *mlkem}
 	if fs.Changed("seed") {
 		opt.Seed = seed
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "btsim run: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		opt.Trace = f
 	}
 	if !*quiet && stderrIsTerminal() {
 		bar := progressbar.NewOptions(sc.Swarm.Peers,

@@ -116,3 +116,32 @@ func TestRecordConnFraming(t *testing.T) {
 		t.Fatalf("overhead arithmetic: %d", raw)
 	}
 }
+
+// readerConn is a net.Conn that reads from a byte slice.
+type readerConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func FuzzRecordConn(f *testing.F) {
+	f.Add([]byte{0x17, 3, 3, 0, 20, 'h', 'i', 'x', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})
+	f.Add([]byte{0x16, 3, 1, 0, 1})
+	f.Add([]byte{0x17, 3, 3, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &recordConn{Conn: readerConn{r: bytes.NewReader(data)}}
+		buf := make([]byte, 100)
+		total := 0
+		for i := 0; i < len(data)+2; i++ {
+			n, err := c.Read(buf)
+			total += n
+			if err != nil {
+				break
+			}
+		}
+		if total > len(data) {
+			t.Fatalf("read %d bytes out of %d", total, len(data))
+		}
+	})
+}

@@ -3,7 +3,9 @@
 package swarm
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"sort"
@@ -38,6 +40,11 @@ type Options struct {
 	// seeded, so a run is then deterministic in sizes and timing (digest,
 	// results) but not in the encrypted bytes.
 	MLKEM bool
+	// Trace, if set, receives every observation of the run's digest as NDJSON:
+	// {"t": virtual ns, "k": kind, "a": ..., "b": ...}, where kind "r" is a
+	// task resumed (a: task id) and "tx" a segment sent (a: flow id×2 +
+	// direction, b: bytes).
+	Trace io.Writer
 }
 
 // Peer is one peer's record.
@@ -113,6 +120,14 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	defer s.Close()
 	n := netmodel.New(s)
 	r := s.NewRand()
+	var trace *bufio.Writer
+	if opt.Trace != nil {
+		trace = bufio.NewWriterSize(opt.Trace, 64<<10)
+		s.Observer = func(at time.Duration, kind string, a, b uint64) {
+			fmt.Fprintf(trace, "{\"t\":%d,\"k\":%q,\"a\":%d,\"b\":%d}\n", int64(at), kind, a, b)
+		}
+		defer trace.Flush()
+	}
 
 	classes := map[string]scenario.Class{}
 	for _, c := range sc.Classes {

@@ -183,3 +183,22 @@ func TestMLKEMSwarm(t *testing.T) {
 		t.Logf("run %d: digest %s", i, res.Digest)
 	}
 }
+
+func TestTraceIsTheDigestInput(t *testing.T) {
+	var a, b strings.Builder
+	ra, err := Run(small(t, 5, ""), Options{Trace: &a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Run(small(t, 5, ""), Options{Trace: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() || ra.Digest != rb.Digest {
+		t.Fatal("same seed, different traces")
+	}
+	lines := strings.Count(a.String(), "\n")
+	if lines < 1000 || !strings.Contains(a.String(), `"k":"tx"`) || !strings.HasPrefix(a.String(), `{"t":`) {
+		t.Fatalf("trace has %d lines: %.200s", lines, a.String())
+	}
+}
