@@ -2,10 +2,10 @@ package demux
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"testing"
 	"time"
@@ -59,11 +59,15 @@ func TestClassify(t *testing.T) {
 }
 
 // TestRandomOpenings: random 96-byte MSE openings forced to start with the
-// ambiguous bytes are still classified MSE.
+// ambiguous bytes are still classified MSE. One forced to start 16 03 is
+// taken for TLS with probability about 2⁻¹⁶ (package doc), so with fresh
+// randomness this would fail one run in ten; the openings come from a
+// fixed seed instead.
 func TestRandomOpenings(t *testing.T) {
+	rnd := rand.NewChaCha8([32]byte{'b', 't', 't', 'l', 's'})
 	for i := 0; i < 20000; i++ {
 		b := make([]byte, 96)
-		rand.Read(b)
+		rnd.Read(b)
 		switch i % 3 {
 		case 0:
 			b[0] = 0x16

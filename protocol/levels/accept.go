@@ -42,7 +42,9 @@ func (t *Transport) Accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 	out, err := t.accept(e, c, reg, timeout)
 	if err != nil {
 		err = fmt.Errorf("bttls: inbound from %v: %w", c.RemoteAddr(), err)
-		t.cfg.Logf("%v", err)
+		if !errors.Is(err, ErrDecoyServed) { // logged when handed over
+			t.cfg.Logf("%v", err)
+		}
 		return nil, err
 	}
 	c.SetDeadline(time.Time{})

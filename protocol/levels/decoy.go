@@ -41,6 +41,7 @@ func (t *Transport) toDecoyRaw(c net.Conn, read []byte, why error) error {
 	if t.decoy == nil {
 		return why
 	}
+	t.logDecoy(c, why)
 	t.decoy.ServeRaw(c, read)
 	return servedByDecoy(why)
 }
@@ -51,8 +52,15 @@ func (t *Transport) toDecoyTLS(c *tls.Conn, read []byte, why error) error {
 	if t.decoy == nil {
 		return why
 	}
+	t.logDecoy(c, why)
 	t.decoy.ServeTLS(c, read)
 	return servedByDecoy(why)
+}
+
+// logDecoy logs the refusal when it happens: the decoy may hold the
+// connection for minutes.
+func (t *Transport) logDecoy(c net.Conn, why error) {
+	t.cfg.Logf("bttls: inbound from %v: %v; answered as a web server", c.RemoteAddr(), why)
 }
 
 // servesLegacy reports whether any torrent in reg may be carried without

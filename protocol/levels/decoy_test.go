@@ -1,0 +1,163 @@
+package levels
+
+import (
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/dpi/probe"
+	"github.com/bttls/bttls/protocol/decoy"
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/negotiate"
+	"github.com/bttls/bttls/protocol/tlslevel"
+)
+
+// testDecoy, when set, gives every transport newTransport makes a decoy.
+var testDecoy func(*tls.Config) Decoy
+
+// decoyTimeout is the decoy's (and the reference web server's) wait in
+// tests: short, so that probes see it expire.
+const decoyTimeout = 2 * time.Second
+
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+
+func withTestDecoy(t *testing.T) {
+	var started []*decoy.Server
+	testDecoy = func(cfg *tls.Config) Decoy {
+		d := decoy.New(cfg, decoy.Options{Handler: okHandler, Timeout: decoyTimeout})
+		started = append(started, d)
+		return d
+	}
+	t.Cleanup(func() {
+		testDecoy = nil
+		for _, d := range started {
+			d.Close()
+		}
+	})
+}
+
+// TestPeersWithDecoy: real peers still connect to a responder that hands
+// everyone else to the decoy: Basic, Strict (the load tests), Full Strict
+// modes 1 and 2, a prefer responder taking MSE and plaintext, and failed
+// proofs that must still fail, with their reasons logged, and not fall
+// back.
+func TestPeersWithDecoy(t *testing.T) {
+	withTestDecoy(t)
+	t.Run("basic", TestBasicEndToEnd)
+	t.Run("legacy accepted under prefer", TestAcceptLegacy)
+	t.Run("no fallback after TLS", TestNoFallbackAfterTLS)
+	if testing.Short() {
+		// Each refused member waits for its own timeout: ~20 s in all.
+		t.Skip("strict and full strict with a decoy: not in -short")
+	}
+	t.Run("full strict", TestFullStrictModes)
+	t.Run("strict", TestStrictLevel)
+}
+
+// referenceServer is the web server the decoy imitates, on its own port:
+// net/http over the responder's TLS configuration, HTTP/1.1 only, the
+// decoy's timeouts.
+func referenceServer(t *testing.T, cfg *tls.Config) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: okHandler, TLSConfig: cfg, ErrorLog: log.New(io.Discard, "", 0),
+		ReadHeaderTimeout: decoyTimeout, IdleTimeout: decoyTimeout,
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
+	go srv.ServeTLS(l, "", "")
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
+}
+
+// TestProbesSeeAWebServer runs every probe of dpi/probe (none knows an
+// infohash: silence, random bytes, plaintext HTTP, a BEP 3 handshake, a
+// replayed ClientHello, TLS then silence, an HTTP request or garbage, a
+// TLS 1.2 client) against a bttls responder with a decoy and against the
+// web server it imitates, and requires the same answers, alerts, close
+// kinds (FIN, RST, open) and timings for each. Under policy prefer the
+// port speaks MSE, which answers random bytes (an MSE opening) with its
+// own; those two probes are the only ones allowed to differ, and must.
+func TestProbesSeeAWebServer(t *testing.T) {
+	withTestDecoy(t)
+	hello := recordClientHello(t)
+	probes := probe.Probes(hello)
+	wait := decoyTimeout + 1500*time.Millisecond
+	for _, tt := range []struct {
+		policy  negotiate.Policy
+		mayDiff []string
+	}{
+		{negotiate.Require, nil},
+		{negotiate.Prefer, []string{"random-517", "random-96"}},
+	} {
+		t.Run(tt.policy.String(), func(t *testing.T) {
+			var logs logBuf
+			tr := newTransport(t, tt.policy, &logs)
+			reg := registry{torrent("probed")}
+			bt := serve(t, func(c net.Conn) {
+				// The peer's handshake timeout is shorter than the decoy's:
+				// the transport must wait as long as the web server anyway.
+				if tc, err := tr.Accept(env.OS{}, c, reg, 500*time.Millisecond); err == nil {
+					tc.Close()
+					t.Errorf("a probe was accepted as a peer over %v", tc.Kind)
+				}
+			})
+			web := referenceServer(t, tr.ServerTLSConfig())
+			var rw, rb []probe.Result
+			var ew, eb error
+			done := make(chan bool)
+			go func() { rw, ew = probe.Run(web, probes, 3, wait); done <- true }()
+			rb, eb = probe.Run(bt, probes, 3, wait)
+			<-done
+			if ew != nil || eb != nil {
+				t.Fatal(ew, eb)
+			}
+			for i, p := range probes {
+				t.Logf("%-18s web: %s (%v)  bttls: %s (%v)", p.Name, strings.Join(rw[i].Classes(), " / "), rw[i].Median().Round(time.Millisecond),
+					strings.Join(rb[i].Classes(), " / "), rb[i].Median().Round(time.Millisecond))
+			}
+			var differ []string
+			for _, d := range probe.Compare(probes, rw, rb) {
+				differ = append(differ, d.Probe)
+				if !slices.Contains(tt.mayDiff, d.Probe) {
+					t.Errorf("probe tells the responder from the web server: %v", d)
+				}
+			}
+			if !slices.Equal(differ, tt.mayDiff) {
+				t.Errorf("probes that differ: %v, want exactly %v (MSE answers an MSE-sized opening)", differ, tt.mayDiff)
+			}
+			if !strings.Contains(logs.String(), "answered as a web server") {
+				t.Errorf("refusals not logged: %q", logs.String())
+			}
+		})
+	}
+}
+
+// recordClientHello is the ClientHello a bttls initiator sends.
+func recordClientHello(t *testing.T) []byte {
+	got := make(chan []byte, 1)
+	addr := serve(t, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 4096)
+		n, _ := c.Read(buf)
+		got <- buf[:n]
+	})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	go tls.Client(c, tlslevel.ClientConfig(tlslevel.Options{})).Handshake()
+	h := <-got
+	if len(h) < 100 {
+		t.Fatalf("recorded ClientHello of %d bytes", len(h))
+	}
+	return h
+}
