@@ -92,7 +92,7 @@ func trackerAnnounce(e env.Env, url string, r peer.AnnounceRequest) (peer.Announ
 	}
 	out := peer.AnnounceResponse{Interval: resp.Interval}
 	for _, p := range resp.Peers {
-		out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: p.Addr, TLS: p.TLS})
+		out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: p.Addr, TLS: p.TLS, Legacy: p.TLSReported && !p.TLS})
 	}
 	return out, nil
 }

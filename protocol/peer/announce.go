@@ -30,6 +30,9 @@ type AnnouncePeer struct {
 	Addr netip.AddrPort
 	// TLS is the tracker's hint that the peer speaks bttls.
 	TLS bool
+	// Legacy is true when the tracker reports TLS capability per peer and
+	// said this one lacks it: a prefer policy then dials legacy first.
+	Legacy bool
 }
 
 // AnnounceResponse is what a tracker answered.
@@ -77,7 +80,7 @@ func (t *Torrent) announceLoop() {
 			t.mu.Lock()
 			for _, p := range resp.Peers {
 				if p.Addr.IsValid() && p.Addr.Port() != 0 {
-					t.addCandidateLocked(p.Addr.String(), "tracker", transport.Hint{TLS: p.TLS})
+					t.addCandidateLocked(p.Addr.String(), "tracker", transport.Hint{TLS: p.TLS, Legacy: p.Legacy && !p.TLS})
 				}
 			}
 			t.mu.Unlock()

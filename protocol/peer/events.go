@@ -45,7 +45,10 @@ func (t *Torrent) handleEventLocked(cn *conn, ev session.Event) error {
 			}
 			for k, ap := range p.Added {
 				if ap.IsValid() && ap.Port() != 0 {
-					if cd := t.addCandidateLocked(ap.String(), "pex", transport.Hint{}); cd != nil && p.AddedFlags[k]&wire.PEXSeedOnly != 0 {
+					// The TLS flag only orders our attempts; it never
+					// forbids a fallback (a hostile sender could lie).
+					h := transport.Hint{TLS: p.AddedFlags[k]&wire.PEXSpeaksTLS != 0}
+					if cd := t.addCandidateLocked(ap.String(), "pex", h); cd != nil && p.AddedFlags[k]&wire.PEXSeedOnly != 0 {
 						cd.seed = true
 					}
 				}

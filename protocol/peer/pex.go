@@ -48,6 +48,9 @@ func (t *Torrent) sendPEXLocked(now time.Time) {
 				if o.outbound {
 					f |= wire.PEXOutgoing
 				}
+				if o.tc.Kind.IsTLS() {
+					f |= wire.PEXSpeaksTLS
+				}
 				p.Added = append(p.Added, o.listenAddr)
 				p.AddedFlags = append(p.AddedFlags, f)
 				cn.pexSent[o.listenAddr] = true

@@ -267,8 +267,12 @@ func (t *Torrent) addCandidateLocked(addr, source string, h transport.Hint) *can
 	}
 	for _, cd := range t.cands {
 		if cd.addr == addr {
-			if h.TLS {
-				cd.hint.TLS = true
+			// Evidence of TLS from any source outweighs a legacy report.
+			switch {
+			case h.TLS:
+				cd.hint.TLS, cd.hint.Legacy = true, false
+			case h.Legacy && !cd.hint.TLS:
+				cd.hint.Legacy = true
 			}
 			return cd
 		}

@@ -15,6 +15,9 @@ const (
 	PEXSupportsUTP       = 0x04
 	PEXHolepunch         = 0x08
 	PEXOutgoing          = 0x10
+	// PEXSpeaksTLS marks a peer the sender has completed a bttls (TLS)
+	// connection with (BEP bttls, "PEX flag"; a free BEP 11 bit).
+	PEXSpeaksTLS = 0x20
 )
 
 // MaxPEXPeers bounds each list in a PEX message (BEP 11 asks senders for at
