@@ -44,6 +44,11 @@ type conn struct {
 	// listenAddr is where the peer accepts connections (dialled address, or
 	// remote IP plus the BEP 10 "p" port), for PEX; invalid if unknown.
 	listenAddr netip.AddrPort
+	// opening is the responder's BEP 3 handshake, held back so that it
+	// leaves in one write (one TLS record) with the session's first
+	// messages (extension handshake, bitfield): a burst of small equal-size
+	// records is a shape DPI can match. Only the driver task touches it.
+	opening []byte
 
 	// Guarded by t.mu.
 	sess     *session.Session
@@ -140,11 +145,14 @@ func (c *Client) handshakeIn(tc *transport.Conn) (*conn, error) {
 		return nil, fmt.Errorf("peer: handshake names torrent %x, which we do not serve", theirs.InfoHash)
 	}
 	ours := wire.Handshake{Reserved: reserved(), InfoHash: t.infoHash, PeerID: c.cfg.PeerID}
-	if _, err := tc.Write(ours.Append(nil)); err != nil {
-		return nil, fmt.Errorf("peer: sending handshake: %w", err)
-	}
 	tc.SetDeadline(time.Time{})
-	return t.addConn(tc, tc.RemoteAddr().String(), false, ours, theirs)
+	cn, err := t.addConn(tc, tc.RemoteAddr().String(), false, ours, theirs)
+	if err != nil {
+		return nil, err
+	}
+	// Sent by the driver's first write, together with what Start queued.
+	cn.opening = ours.Append(nil)
+	return cn, nil
 }
 
 // addConn registers a connection whose handshakes are done.
@@ -286,6 +294,10 @@ func (cn *conn) drainLocked() (session.Ready, error) {
 func (cn *conn) write(buf []byte, r session.Ready) ([]byte, error) {
 	t := cn.t
 	e := t.c.e
+	if cn.opening != nil {
+		buf = append(buf, cn.opening...)
+		cn.opening = nil
+	}
 	for _, m := range r.Messages {
 		buf = m.Append(buf)
 	}

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -98,5 +99,84 @@ func TestPEXCarriesTLSHint(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// writeLog is a conn that records the size of each Write.
+type writeLog struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (w *writeLog) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	w.writes = append(w.writes, append([]byte(nil), b...))
+	w.mu.Unlock()
+	return w.Conn.Write(b)
+}
+
+type loggingAcceptor struct {
+	PlainTransport
+	mu   sync.Mutex
+	logs []*writeLog
+}
+
+func (l *loggingAcceptor) Accept(e env.Env, c net.Conn, r transport.Registry, timeout time.Duration) (*transport.Conn, error) {
+	w := &writeLog{Conn: c}
+	l.mu.Lock()
+	l.logs = append(l.logs, w)
+	l.mu.Unlock()
+	return &transport.Conn{Conn: w, Kind: transport.Plain}, nil
+}
+
+// TestResponderOpeningIsOneWrite: the responder's BEP 3 handshake leaves
+// in the same write as its extension handshake and bitfield (one TLS
+// record under a TLS level), not as a burst of small writes.
+func TestResponderOpeningIsOneWrite(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 32<<10)
+	la := &loggingAcceptor{}
+	cfg := fastConfig()
+	cfg.Acceptor = la
+	seed := newClient(t, cfg)
+	ss, _ := storage.NewMemory(tor, data)
+	if _, err := seed.AddTorrent(tor, ss); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, fastConfig())
+	st, _ := storage.NewMemory(tor, nil)
+	lt, err := c.AddTorrent(tor, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.AddPeers(seed.Addr().String())
+	waitComplete(t, 20*time.Second, lt)
+	la.mu.Lock()
+	defer la.mu.Unlock()
+	if len(la.logs) == 0 {
+		t.Fatal("the seed accepted no connection")
+	}
+	w := la.logs[0]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	first := w.writes[0]
+	const handshakeLen = 68
+	if len(first) <= handshakeLen || first[0] != 19 || string(first[1:20]) != "BitTorrent protocol" {
+		t.Fatalf("first write is %d bytes starting %q; want the handshake followed by more messages", len(first), first[:min(len(first), 20)])
+	}
+	// The extension handshake (message 20) and the piece set (bitfield 5,
+	// have-all 14 or have-none 15) follow in the same write.
+	rest := first[handshakeLen:]
+	var types []byte
+	for len(rest) >= 5 {
+		n := int(rest[0])<<24 | int(rest[1])<<16 | int(rest[2])<<8 | int(rest[3])
+		if n == 0 || 4+n > len(rest) {
+			break
+		}
+		types = append(types, rest[4])
+		rest = rest[4+n:]
+	}
+	if !slices.Contains(types, 20) || !slices.ContainsFunc(types, func(b byte) bool { return b == 5 || b == 14 || b == 15 }) {
+		t.Fatalf("messages after the handshake in the first write: %v; want the extension handshake and the piece set", types)
 	}
 }
