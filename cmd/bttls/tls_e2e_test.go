@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,10 +29,28 @@ func runTLS(t *testing.T, bin string, args ...string) (string, error) {
 	return string(out), err
 }
 
+// lockedBuffer is a process's output, readable while the process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startSeed runs `bttls seed` until the test ends and waits for its port.
-func startTLSSeed(t *testing.T, bin, torrent, data, addr string, extra ...string) *bytes.Buffer {
+func startTLSSeed(t *testing.T, bin, torrent, data, addr string, extra ...string) *lockedBuffer {
 	t.Helper()
-	var log bytes.Buffer
+	var log lockedBuffer
 	cmd := exec.Command(bin, append([]string{"seed", torrent, data, "--listen", addr, "--no-tracker", "--tls-log", "-v"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
@@ -98,7 +117,9 @@ func TestTLSTransferBetweenProcesses(t *testing.T) {
 	})
 	t.Run("require against a legacy-only seeder fails", func(t *testing.T) {
 		addr := freeTLSAddr(t)
-		startTLSSeed(t, bin, tor, data, addr, "--tls=off", "--tls-state", "")
+		// Without the decoy the seeder hangs up on the refused proof at
+		// once, so the getter's reason shows within its 2 s.
+		startTLSSeed(t, bin, tor, data, addr, "--tls=off", "--tls-state", "", "--tls-decoy=false")
 		log, _, err := get(tor, addr, "--tls=require", "--tls-state", "", "--timeout", "2s")
 		// The seeder speaks TLS but refuses the proof for a torrent it
 		// carries legacy-only; that failure comes after the TLS handshake.
@@ -106,9 +127,23 @@ func TestTLSTransferBetweenProcesses(t *testing.T) {
 			t.Fatalf("want a refusal saying there is no fallback, got %v\n%s", err, log)
 		}
 	})
+	t.Run("a refused proof is answered as a web server", func(t *testing.T) {
+		addr := freeTLSAddr(t)
+		seedLog := startTLSSeed(t, bin, tor, data, addr, "--tls=off", "--tls-state", "")
+		log, _, err := get(tor, addr, "--tls=require", "--tls-state", "", "--timeout", "2s")
+		if err == nil {
+			t.Fatalf("a legacy-only seeder served a TLS peer:\n%s", log)
+		}
+		// The seeder logs the reason when it hands over (its log buffer is
+		// written by the process; give it a moment).
+		time.Sleep(100 * time.Millisecond)
+		if l := seedLog.String(); !strings.Contains(l, "does not verify") || !strings.Contains(l, "answered as a web server") {
+			t.Fatalf("seeder did not log the refusal and the decoy:\n%s", l)
+		}
+	})
 	t.Run("strict ignores --tls=off", func(t *testing.T) {
 		addr := freeTLSAddr(t)
-		startTLSSeed(t, bin, st1, data, addr, "--tls=off", "--tls-state", "")
+		startTLSSeed(t, bin, st1, data, addr, "--tls=off", "--tls-state", "", "--tls-decoy=false")
 		log, got, err := get(st1, addr, "--tls=off", "--tls-state", "")
 		if err != nil || !bytes.Equal(got, payload) || !strings.Contains(log, "tls-strict") {
 			t.Fatalf("get: %v\n%s", err, log)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/protocol/decoy"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/levels"
@@ -26,6 +27,7 @@ type tlsOptions struct {
 	pinTTL  time.Duration
 	kex     string
 	verbose bool
+	decoy   bool
 	cert    string
 	key     string
 	// loader is set by transport; magnetSecurity uses it.
@@ -46,6 +48,11 @@ Strict and Full Strict torrents always use TLS, whatever this says.`)
 	fs.DurationVar(&o.pinTTL, "tls-pin-ttl", negotiate.DefaultPinTTL, "how long a pin lasts after the last bttls handshake with an address")
 	fs.StringVar(&o.kex, "tls-kex", "hybrid", "TLS key exchange offered: hybrid (X25519MLKEM768 then X25519, post-quantum) or classic (X25519 only, ~0.4 ms less CPU per handshake)")
 	fs.BoolVar(&o.verbose, "tls-log", false, "log every refused or failed connection with its reason")
+	fs.BoolVar(&o.decoy, "tls-decoy", true, `answer whoever connects without being a bttls peer (no infohash,
+a wrong proof, TLS 1.2, plaintext HTTP, random bytes when no torrent
+is served without TLS) exactly as an ordinary HTTPS server (Go
+net/http, HTTP/1.1, 404 for every path, 1 min timeouts) would, so an
+active prober cannot single out the port; off: hang up on them`)
 	fs.StringVar(&o.cert, "tls-cert", "", "Full Strict: this peer's certificate chain (PEM, leaf first) from the torrent's swarm CA ('bttls ca cert' gets one from an issuer)")
 	fs.StringVar(&o.key, "tls-key", "", "Full Strict: the private key of --tls-cert (PEM)")
 	return o
@@ -93,6 +100,9 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 	}
 	if cfg.Pins, err = negotiate.OpenPins(o.state, o.pinTTL); err != nil {
 		return nil, nil, nil, err
+	}
+	if o.decoy {
+		cfg.Decoy = func(server *tls.Config) levels.Decoy { return decoy.New(server, decoy.Options{}) }
 	}
 	if o.verbose {
 		cfg.Logf = log.New(os.Stderr, "", log.LstdFlags).Printf
