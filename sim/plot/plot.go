@@ -68,19 +68,19 @@ func (f *Figure) Save(base string) error {
 	}
 	legendH := vg.Length(len(f.Series))*vg.Points(11) + vg.Points(8)
 	h := height + legendH
-	for _, c := range []interface {
-		vg.CanvasWriterTo
-	}{vgimg.PngCanvas{Canvas: vgimg.New(width, h)}, vgsvg.New(width, h)} {
-		dc := draw.New(c)
+	for _, out := range []struct {
+		ext string
+		c   vg.CanvasWriterTo
+	}{
+		{".png", vgimg.PngCanvas{Canvas: vgimg.New(width, h)}},
+		{".svg", vgsvg.New(width, h)},
+	} {
+		dc := draw.New(out.c)
 		dc.SetColor(color.White) // under the legend too, not only the plot
 		dc.Fill(dc.Rectangle.Path())
 		p.Draw(draw.Crop(dc, 0, 0, legendH, 0))
 		legend.Draw(draw.Crop(dc, vg.Points(40), 0, 0, -height))
-		ext := ".svg"
-		if _, ok := c.(vgimg.PngCanvas); ok {
-			ext = ".png"
-		}
-		if err := writeTo(base+ext, c); err != nil {
+		if err := writeTo(base+out.ext, out.c); err != nil {
 			return err
 		}
 	}
