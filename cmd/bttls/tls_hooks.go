@@ -78,7 +78,9 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("bttls: --tls: %w", err)
 	}
-	cfg := levels.Config{Policy: policy}
+	// The peer reads or writes every accepted conn at once, so the
+	// responder's proof can wait for its first bytes.
+	cfg := levels.Config{Policy: policy, DeferProof: true}
 	switch o.legacy {
 	case "mse":
 	case "plain":

@@ -154,8 +154,16 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, tim
 	if err != nil {
 		return nil, t.toDecoyTLS(tc, read, err)
 	}
-	// The proof leaves with the peer's first bytes, in one record.
-	return &transport.Conn{Conn: newOpeningConn(tc, reply), Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}, nil
+	out := &transport.Conn{Conn: tc, Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}
+	if t.cfg.DeferProof {
+		// The proof leaves with the caller's first bytes, in one record.
+		out.Conn = newOpeningConn(tc, reply)
+		return out, nil
+	}
+	if _, err := tc.Write(reply); err != nil {
+		return nil, fmt.Errorf("bttls: sending %v proof: %w", found.Type, err)
+	}
+	return out, nil
 }
 
 // isHexInfoHash reports whether s is 40 lowercase hex digits.

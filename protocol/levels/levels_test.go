@@ -58,7 +58,7 @@ func (l *logBuf) String() string {
 
 func newTransport(t testing.TB, p negotiate.Policy, logs *logBuf) *Transport {
 	t.Helper()
-	cfg := Config{Policy: p, Decoy: testDecoy}
+	cfg := Config{Policy: p, Decoy: testDecoy, DeferProof: true}
 	if logs != nil {
 		cfg.Logf = logs.logf
 	}

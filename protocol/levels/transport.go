@@ -29,6 +29,13 @@ type Config struct {
 	// Logf receives one line per refused or failed connection, with its
 	// reason; nil discards them.
 	Logf func(format string, args ...any)
+	// DeferProof makes the acceptor hold the responder's Basic or Strict
+	// proof until the caller's first Read or Write on the returned conn,
+	// and send it in one TLS record with the caller's first bytes (docs/
+	// levels.md, "Writing the opening at once"). Set it only when the
+	// caller reads or writes every accepted conn (protocol/peer does); a
+	// caller that does neither would leave the initiator waiting.
+	DeferProof bool
 	// Decoy, when set, makes the web server that answers every connection
 	// the acceptor refuses, from the TLS server configuration the responder
 	// uses (protocol/decoy.New fits). nil: refused connections are closed
