@@ -13,9 +13,12 @@
 //	uint16 length     of body, at most MaxBody
 //	body[length]
 //
-// The initiator (TLS client) sends its message first, in the same flight as
-// its TLS Finished; the responder (TLS server) finds the torrent whose key
-// verifies it, then answers with its own; nothing else is sent until both
-// are verified. On any failure the side that detects it closes the
-// connection without sending anything further.
+// The initiator (TLS client) sends its message first, alone, in the same
+// flight as its TLS Finished; the responder (TLS server) reads it from the
+// first record (ReadOpening), finds the torrent whose key verifies it, then
+// answers with its own (Answer), which the caller may send in one record
+// with its first BEP 3 bytes. The initiator sends nothing else until it
+// has verified the responder's. On any failure the side that detects it
+// sends nothing of its own: the initiator closes; the responder closes or
+// hands the connection to a decoy web server (protocol/levels).
 package tlslevel
