@@ -7,12 +7,18 @@ import (
 	"github.com/bttls/bttls/sim/sweep"
 )
 
-// wallClockMetrics are the numbers of a run's summary.json that depend on
-// the machine, not on the scenario and seed: a sweep leaves them out so that
-// rerunning it (or merging shards run elsewhere) gives the same bytes.
-var wallClockMetrics = map[string]bool{
-	"wall_s":                      true,
-	"sim_seconds_per_wall_second": true,
+// machineMetric reports whether a number of a run's summary.json depends on
+// the machine rather than on the scenario and seed (wall and CPU time,
+// speed, memory): a sweep leaves those out, so that rerunning it, or merging
+// shards run elsewhere, gives the same bytes. The rule goes by name, so that
+// a number the simulator adds later (cpu_s came after wall_s) is caught too.
+func machineMetric(name string) bool {
+	for _, p := range []string{"wall", "cpu", "mem", "heap", "alloc", "rss", "gc_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return strings.HasSuffix(name, "_per_wall_second") || strings.Contains(name, "wall_s")
 }
 
 // runIdentity are numbers of summary.json that say which run it was, not
@@ -37,7 +43,7 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 	var bytesTLS, bytesAll float64
 	var outTLS, outLegacy, outFailed, anyFailed float64
 	for _, m := range ms {
-		if wallClockMetrics[m.Name] || runIdentity[m.Name] {
+		if machineMetric(m.Name) || runIdentity[m.Name] {
 			continue
 		}
 		get[m.Name] = m.Value

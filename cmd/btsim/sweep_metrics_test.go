@@ -21,6 +21,8 @@ func TestSwarmMetrics(t *testing.T) {
 		{Name: "wall_s", Value: 1.5},
 		{Name: "sim_seconds_per_wall_second", Value: 40},
 		{Name: "seed", Value: 7},
+		{Name: "cpu_s", Value: 0.1},
+		{Name: "heap_bytes_per_peer", Value: 1e5},
 		{Name: "peers", Value: 4},
 	}
 	out, err := swarmMetrics("", in)
@@ -33,6 +35,11 @@ func TestSwarmMetrics(t *testing.T) {
 	}
 	if _, ok := got["wall_s"]; ok {
 		t.Error("wall-clock metric kept")
+	}
+	for _, n := range []string{"cpu_s", "heap_bytes_per_peer"} {
+		if _, ok := got[n]; ok {
+			t.Errorf("machine-dependent metric %s kept", n)
+		}
 	}
 	if _, ok := got["seed"]; ok {
 		t.Error("the run's seed kept as a metric")
