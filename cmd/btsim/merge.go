@@ -68,7 +68,7 @@ func mergeMain(dirs []string, out, studyPath string) error {
 		return err
 	}
 	for _, d := range dirs {
-		if err := copyRuns(filepath.Join(d, "runs"), filepath.Join(out, "runs")); err != nil {
+		if err := copyKeptRuns(filepath.Join(d, "runs"), filepath.Join(out, "runs")); err != nil {
 			return err
 		}
 	}
@@ -98,8 +98,8 @@ func mergeMain(dirs []string, out, studyPath string) error {
 	return drawStudy(out, plan, rs, study.Plots)
 }
 
-// copyRuns copies kept run directories (run-NNNNNN/...) from a shard.
-func copyRuns(from, to string) error {
+// copyKeptRuns copies kept run directories (run-NNNNNN/...) from a shard.
+func copyKeptRuns(from, to string) error {
 	entries, err := os.ReadDir(from)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -110,19 +110,19 @@ func copyRuns(from, to string) error {
 	for _, e := range entries {
 		src, dst := filepath.Join(from, e.Name()), filepath.Join(to, e.Name())
 		if e.IsDir() {
-			if err := copyRuns(src, dst); err != nil {
+			if err := copyKeptRuns(src, dst); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := copyFile(src, dst); err != nil {
+		if err := copyKeptFile(src, dst); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func copyFile(src, dst string) error {
+func copyKeptFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -113,7 +114,7 @@ func nullNaN(r any) map[string]any {
 	v := reflect.ValueOf(r).Elem()
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Tag.Get("json")
-		name, _, _ = cutComma(name)
+		name, _, _ = strings.Cut(name, ",")
 		f := v.Field(i).Interface()
 		if x, ok := f.(float64); ok && math.IsNaN(x) {
 			f = nil
@@ -124,13 +125,4 @@ func nullNaN(r any) map[string]any {
 		out[name] = f
 	}
 	return out
-}
-
-func cutComma(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == ',' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }

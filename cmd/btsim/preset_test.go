@@ -38,7 +38,7 @@ func TestPresetReproducesCommittedResults(t *testing.T) {
 	}
 	added := map[string]bool{}
 	for i := range want {
-		for _, name := range sortedKeys(want[i].Metrics) {
+		for _, name := range presetSortedKeys(want[i].Metrics) {
 			w := want[i].Metrics[name]
 			g, ok := got[i].Metrics[name]
 			if !ok {
@@ -56,11 +56,11 @@ func TestPresetReproducesCommittedResults(t *testing.T) {
 		}
 	}
 	if len(added) > 0 {
-		t.Logf("metrics reported now but not in results/preset (make results adds them): %v", sortedKeys(added))
+		t.Logf("metrics reported now but not in results/preset (make results adds them): %v", presetSortedKeys(added))
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func presetSortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

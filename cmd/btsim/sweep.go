@@ -165,7 +165,7 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	defer stop()
 	total := len(sh.Select(plan.Runs()))
 	opts := sweep.Options{Jobs: jobs}
-	if isTerminal(os.Stderr) {
+	if sweepStderrIsTerminal(os.Stderr) {
 		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionSetDescription("sweep "+sh.String()), progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
@@ -222,7 +222,7 @@ func drawStudy(out string, plan *sweep.Plan, rs []sweep.Result, specs []sweep.Pl
 	return nil
 }
 
-func isTerminal(f *os.File) bool {
+func sweepStderrIsTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -77,21 +77,21 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 	}
 	// Ratios only for runs that report their parts (a swarm run, not a
 	// btsim pairs run, which reports its own).
-	if hasPrefix(get, "bytes_by_kind_") || hasPrefix(get, "fraction_completed") {
-		out = append(out, sweep.Metric{Name: "tls_byte_fraction", Value: ratio(bytesTLS, bytesAll)})
+	if hasMetricPrefix(get, "bytes_by_kind_") || hasMetricPrefix(get, "fraction_completed") {
+		out = append(out, sweep.Metric{Name: "tls_byte_fraction", Value: metricRatio(bytesTLS, bytesAll)})
 	}
-	if hasPrefix(get, "handshakes_") {
+	if hasMetricPrefix(get, "handshakes_") {
 		out = append(out,
-			sweep.Metric{Name: "out_tls_fraction", Value: ratio(outTLS, outTLS+outLegacy)},
-			sweep.Metric{Name: "out_legacy_fraction", Value: ratio(outLegacy, outTLS+outLegacy)},
-			sweep.Metric{Name: "out_failed_fraction", Value: ratio(outFailed, outTLS+outLegacy+outFailed)},
-			sweep.Metric{Name: "failed_handshakes_per_leecher", Value: ratio(anyFailed, get["peers"])},
+			sweep.Metric{Name: "out_tls_fraction", Value: metricRatio(outTLS, outTLS+outLegacy)},
+			sweep.Metric{Name: "out_legacy_fraction", Value: metricRatio(outLegacy, outTLS+outLegacy)},
+			sweep.Metric{Name: "out_failed_fraction", Value: metricRatio(outFailed, outTLS+outLegacy+outFailed)},
+			sweep.Metric{Name: "failed_handshakes_per_leecher", Value: metricRatio(anyFailed, get["peers"])},
 		)
 	}
 	return out, nil
 }
 
-func hasPrefix(m map[string]float64, prefix string) bool {
+func hasMetricPrefix(m map[string]float64, prefix string) bool {
 	for k := range m {
 		if strings.HasPrefix(k, prefix) {
 			return true
@@ -100,8 +100,8 @@ func hasPrefix(m map[string]float64, prefix string) bool {
 	return false
 }
 
-// ratio is a/b, NaN when there is nothing to divide.
-func ratio(a, b float64) float64 {
+// metricRatio is a/b, NaN when there is nothing to divide.
+func metricRatio(a, b float64) float64 {
 	if b == 0 {
 		return math.NaN()
 	}
