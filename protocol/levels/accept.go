@@ -84,7 +84,7 @@ func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 }
 
 func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
-	cfg := tlslevel.ServerConfig(t.opts, t.cert)
+	cfg := t.ServerTLSConfig()
 	// Full Strict mode 1 (libtorrent SSL torrents) names the torrent in the
 	// SNI as 40 hex digits; the certificate and client authentication then
 	// come from that torrent. Every other ClientHello gets the throwaway

@@ -161,3 +161,33 @@ func recordClientHello(t *testing.T) []byte {
 	}
 	return h
 }
+
+// TestTicketsResume: a prober that keeps the session ticket of one
+// connection resumes on the next, at the web server and at a bttls
+// responder alike (a responder with a fresh ticket key per connection
+// would answer with a full handshake).
+func TestTicketsResume(t *testing.T) {
+	withTestDecoy(t)
+	tr := newTransport(t, negotiate.Require, nil)
+	reg := registry{torrent("resumed")}
+	bt := serve(t, func(c net.Conn) { tr.Accept(env.OS{}, c, reg, time.Second) })
+	web := referenceServer(t, tr.ServerTLSConfig())
+	for _, addr := range []string{web, bt} {
+		cache := tls.NewLRUClientSessionCache(4)
+		var resumed []bool
+		for i := 0; i < 2; i++ {
+			c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, ClientSessionCache: cache, NextProtos: []string{"http/1.1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The ticket arrives after the handshake; a short read takes it.
+			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			c.Read(make([]byte, 1))
+			resumed = append(resumed, c.ConnectionState().DidResume)
+			c.Close()
+		}
+		if resumed[0] || !resumed[1] {
+			t.Errorf("%s: resumed %v, want [false true]", addr, resumed)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package levels
 import (
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -49,7 +50,10 @@ type Transport struct {
 	legacy transport.Kind
 	opts   tlslevel.Options
 	cert   tls.Certificate
-	decoy  Decoy
+	// srv is the responder's TLS configuration, cloned per connection so
+	// that every connection (and the decoy) shares its ticket key.
+	srv   *tls.Config
+	decoy Decoy
 }
 
 var (
@@ -75,7 +79,16 @@ func New(e env.Env, cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert}
+	srv := tlslevel.ServerConfig(opts, cert)
+	// One ticket key for the transport's lifetime, as a web server has one
+	// at a time: a prober that resumes a ticket on a second connection
+	// must succeed, as it would at the web server.
+	var ticketKey [32]byte
+	if _, err := io.ReadFull(e.CryptoRand(), ticketKey[:]); err != nil {
+		return nil, fmt.Errorf("bttls: drawing the session ticket key: %w", err)
+	}
+	srv.SetSessionTicketKeys([][32]byte{ticketKey})
+	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert, srv: srv}
 	if cfg.Decoy != nil {
 		t.decoy = cfg.Decoy(t.ServerTLSConfig())
 	}
@@ -84,7 +97,7 @@ func New(e env.Env, cfg Config) (*Transport, error) {
 
 // ServerTLSConfig is the TLS configuration the acceptor presents to every
 // ClientHello that does not name a Full Strict mode 1 torrent.
-func (t *Transport) ServerTLSConfig() *tls.Config { return tlslevel.ServerConfig(t.opts, t.cert) }
+func (t *Transport) ServerTLSConfig() *tls.Config { return t.srv.Clone() }
 
 func (t *Transport) policy(s *Security) negotiate.Policy {
 	if s.Policy != nil {
