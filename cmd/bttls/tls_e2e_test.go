@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,4 +160,35 @@ func TestTLSTransferBetweenProcesses(t *testing.T) {
 			t.Fatalf("the plain torrent (same pieces) was served by the Strict seeder:\n%s", log)
 		}
 	})
+}
+
+// TestTLSDecoyServesFiles: a seeder's port answers an HTTPS client with
+// the files of --tls-decoy-root, and a bad --tls-decoy-root is refused.
+func TestTLSDecoyServesFiles(t *testing.T) {
+	bin := bttlsBin
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.bin")
+	os.WriteFile(data, make([]byte, 40<<10), 0o600)
+	tor := filepath.Join(dir, "d.torrent")
+	if out, err := runTLS(t, bin, "create", data, "-o", tor); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	root := filepath.Join(dir, "www")
+	os.Mkdir(root, 0o700)
+	os.WriteFile(filepath.Join(root, "index.html"), []byte("<p>hello from the decoy</p>\n"), 0o600)
+	addr := freeTLSAddr(t)
+	startTLSSeed(t, bin, tor, data, addr, "--tls=require", "--tls-state", "", "--tls-decoy-root", root)
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get("https://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "<p>hello from the decoy</p>\n" || resp.Proto != "HTTP/1.1" {
+		t.Fatalf("GET /: %s %s %q", resp.Proto, resp.Status, body)
+	}
+	if out, err := runTLS(t, bin, "seed", tor, data, "--listen", freeTLSAddr(t), "--no-tracker", "--tls-decoy-root", filepath.Join(dir, "missing")); err == nil || !strings.Contains(out, "--tls-decoy-root") {
+		t.Fatalf("a missing --tls-decoy-root was accepted: %v\n%s", err, out)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,7 @@ type tlsOptions struct {
 	kex     string
 	verbose bool
 	decoy   bool
+	webRoot string
 	cert    string
 	key     string
 	// loader is set by transport; magnetSecurity uses it.
@@ -51,8 +53,10 @@ Strict and Full Strict torrents always use TLS, whatever this says.`)
 	fs.BoolVar(&o.decoy, "tls-decoy", true, `answer whoever connects without being a bttls peer (no infohash,
 a wrong proof, TLS 1.2, plaintext HTTP, random bytes when no torrent
 is served without TLS) exactly as an ordinary HTTPS server (Go
-net/http, HTTP/1.1, 404 for every path, 1 min timeouts) would, so an
-active prober cannot single out the port; off: hang up on them`)
+net/http, HTTP/1.1, 404 for every path unless --tls-decoy-root, 1 min
+timeouts) would, so an active prober cannot single out the port;
+off: hang up on them`)
+	fs.StringVar(&o.webRoot, "tls-decoy-root", "", "serve the files under this directory from the --tls-decoy web server, as Go's http.FileServer does (default: 404 for every path)")
 	fs.StringVar(&o.cert, "tls-cert", "", "Full Strict: this peer's certificate chain (PEM, leaf first) from the torrent's swarm CA ('bttls ca cert' gets one from an issuer)")
 	fs.StringVar(&o.key, "tls-key", "", "Full Strict: the private key of --tls-cert (PEM)")
 	return o
@@ -104,7 +108,14 @@ func (o *tlsOptions) transport(e env.Env) (transport.Dialer, transport.Acceptor,
 		return nil, nil, nil, err
 	}
 	if o.decoy {
-		cfg.Decoy = func(server *tls.Config) levels.Decoy { return decoy.New(server, decoy.Options{}) }
+		var opts decoy.Options
+		if o.webRoot != "" {
+			if st, err := os.Stat(o.webRoot); err != nil || !st.IsDir() {
+				return nil, nil, nil, fmt.Errorf("bttls: --tls-decoy-root=%q: not a directory", o.webRoot)
+			}
+			opts.Handler = http.FileServer(http.Dir(o.webRoot))
+		}
+		cfg.Decoy = func(server *tls.Config) levels.Decoy { return decoy.New(server, opts) }
 	}
 	if o.verbose {
 		cfg.Logf = log.New(os.Stderr, "", log.LstdFlags).Printf
