@@ -691,6 +691,9 @@ type resultsRef struct {
 	// Prefix: the BEP shows the start of a value whose rest varies from
 	// run to run (match=prefix).
 	Prefix bool
+	// Line, when set, picks the value from a line of the file instead of
+	// a table: the first capture group of the first line it matches.
+	LineRE *regexp.Regexp
 }
 
 var (
@@ -740,6 +743,12 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 					}
 				case "col", "key":
 					r.Col = val
+				case "line":
+					re, err := regexp.Compile(val)
+					if err != nil || re.NumSubexp() != 1 {
+						return nil, fmt.Errorf("docs: line %d: line=%q must be a regular expression with one capture group", i+1, val)
+					}
+					r.LineRE = re
 				case "match":
 					if val != "prefix" {
 						return nil, fmt.Errorf("docs: line %d: match=%q, only match=prefix exists", i+1, val)
@@ -755,8 +764,8 @@ func parseResultsRefs(doc string) ([]resultsRef, error) {
 					return nil, fmt.Errorf("docs: line %d: unknown results option %q", i+1, k)
 				}
 			}
-			if r.Col == "" {
-				return nil, fmt.Errorf("docs: line %d: results comment names no col= (or key=)", i+1)
+			if r.Col == "" && r.LineRE == nil {
+				return nil, fmt.Errorf("docs: line %d: results comment names no col= (or key=, line=)", i+1)
 			}
 			if filepath.IsAbs(r.File) || strings.Contains(r.File, "..") || !strings.HasPrefix(r.File, "results/") && !strings.HasPrefix(r.File, "docs/") {
 				return nil, fmt.Errorf("docs: line %d: results file %q must be under results/ or docs/", i+1, r.File)
@@ -777,6 +786,14 @@ func (r resultsRef) lookup(root string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("docs: |%s| quotes %s: %w", r.Name, r.File, err)
+	}
+	if r.LineRE != nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if m := r.LineRE.FindStringSubmatch(l); m != nil {
+				return m[1], nil
+			}
+		}
+		return "", fmt.Errorf("docs: |%s|: no line of %s matches %s", r.Name, r.File, r.LineRE)
 	}
 	switch {
 	case strings.HasSuffix(r.File, ".csv"):
@@ -1027,6 +1044,10 @@ func TestQuotedFigureChecker(t *testing.T) {
 		{"prefix", ".. results: results/x/t.csv row=mode:plain col=ndpi match=prefix\n.. |a| replace:: Bit\n", true, ""},
 		{"prefix drift", ".. results: results/x/t.csv row=mode:plain col=ndpi match=prefix\n.. |a| replace:: TLS\n", false, ""},
 		{"bad match", ".. results: results/x/t.csv row=mode:plain col=ndpi match=suffix\n.. |a| replace:: x\n", false, "only match=prefix"},
+		{"line", ".. results: results/x/t.md line=^\\|%20TLS%20Basic%20\\|%20(\\S+) \n.. |a| replace:: 630–890\n", true, ""},
+		{"line drift", ".. results: results/x/t.md line=^\\|%20TLS%20Basic%20\\|%20(\\S+) \n.. |a| replace:: 630\n", false, ""},
+		{"line no match", ".. results: results/x/t.md line=^nothing(x) \n.. |a| replace:: 1\n", false, "no line"},
+		{"line no group", ".. results: results/x/t.md line=^x \n.. |a| replace:: 1\n", false, "one capture group"},
 		{"dash for empty", ".. results: results/x/t.csv row=mode:mse col=ndpi\n.. |a| replace:: –\n", true, ""},
 		{"empty as dash", ".. results: results/x/t.csv row=mode:basic col=ndpi\n.. |a| replace:: –\n", false, ""},
 		{"md table", ".. results: results/x/t.md row=transport:TLS%20Basic col=MB/s\n.. |a| replace:: 630–890\n", true, ""},
