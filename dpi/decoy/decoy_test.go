@@ -92,13 +92,14 @@ func responder(t *testing.T, c tls.Certificate, key []byte) string {
 				return
 			}
 			go func() {
+				start := time.Now()
 				class, rc, err := demux.Peek(conn)
 				if err != nil {
 					conn.Close()
 					return
 				}
 				if class != demux.TLS { // MSE and plaintext refused on this port
-					dec.ServeRaw(rc, nil)
+					dec.ServeRaw(rc, nil, start)
 					return
 				}
 				tc := tls.Server(rc, serverConfig(c))
@@ -106,21 +107,22 @@ func responder(t *testing.T, c tls.Certificate, key []byte) string {
 					conn.Close()
 					return
 				}
+				shook := time.Now()
 				cs := tc.ConnectionState()
 				if cs.Version != tls.VersionTLS13 {
-					dec.ServeTLS(tc, nil)
+					dec.ServeTLS(tc, nil, shook)
 					return
 				}
 				want, _ := proof(key, cs, "initiator")
 				got := make([]byte, len(want))
 				n, err := io.ReadFull(tc, got[:4])
 				if err != nil || got[0] != 1 || got[1] != 1 {
-					dec.ServeTLS(tc, got[:n])
+					dec.ServeTLS(tc, got[:n], shook)
 					return
 				}
 				m, _ := io.ReadFull(tc, got[4:])
 				if !hmac.Equal(got, want) {
-					dec.ServeTLS(tc, got[:4+m])
+					dec.ServeTLS(tc, got[:4+m], shook)
 					return
 				}
 				reply, _ := proof(key, cs, "responder")

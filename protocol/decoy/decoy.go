@@ -84,17 +84,27 @@ func New(cfg *tls.Config, o Options) *Server {
 func (s *Server) Timeout() time.Duration { return s.timeout }
 
 // ServeRaw serves a raw TCP stream of which read was already consumed, and
-// returns when the web server has closed it.
-func (s *Server) ServeRaw(c net.Conn, read []byte) { s.serve(s.raw, c, read) }
+// returns when the web server has closed it. since is when the stream was
+// accepted: the web server's handshake timeout runs from then.
+func (s *Server) ServeRaw(c net.Conn, read []byte, since time.Time) {
+	s.serve(s.raw, c, read, since)
+}
 
 // ServeTLS serves an established TLS connection of whose application data
 // read was already consumed, and returns when the web server has closed it.
-func (s *Server) ServeTLS(c *tls.Conn, read []byte) { s.serve(s.inTLS, c, read) }
+// since is when the TLS handshake ended: the web server's wait for the
+// first request runs from then.
+func (s *Server) ServeTLS(c *tls.Conn, read []byte, since time.Time) {
+	s.serve(s.inTLS, c, read, since)
+}
 
-func (s *Server) serve(l *listener, c net.Conn, read []byte) {
+func (s *Server) serve(l *listener, c net.Conn, read []byte, since time.Time) {
 	// The responder's deadlines are the web server's to set now.
 	c.SetDeadline(time.Time{})
 	p := &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(append([]byte(nil), read...)), c), done: make(chan struct{})}
+	if !since.IsZero() {
+		p.notAfter = since.Add(s.timeout)
+	}
 	l.push(p)
 	<-p.done
 }
@@ -114,9 +124,30 @@ type prefixConn struct {
 	r    io.Reader
 	once sync.Once
 	done chan struct{}
+
+	mu sync.Mutex
+	// notAfter clamps the web server's first read deadline (its TLS
+	// handshake or first request header timeout) to when it would have
+	// expired had the web server accepted the connection itself; zero: no
+	// clamp. net/http clears the deadline once that wait is over, and so
+	// the clamp.
+	notAfter time.Time
 }
 
 func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+func (p *prefixConn) SetReadDeadline(t time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.notAfter.IsZero() {
+		if t.IsZero() {
+			p.notAfter = time.Time{}
+		} else if t.After(p.notAfter) {
+			t = p.notAfter
+		}
+	}
+	return p.Conn.SetReadDeadline(t)
+}
 
 // CloseWrite lets net/http half-close before closing, as it does on a
 // *tls.Conn or *net.TCPConn of its own.

@@ -52,6 +52,7 @@ func (t *Transport) Accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 }
 
 func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
+	start := e.Now()
 	class, rc, err := demux.Peek(c)
 	if err != nil {
 		return nil, err
@@ -61,13 +62,13 @@ func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 		return t.acceptTLS(e, rc, reg, timeout)
 	case demux.Plain:
 		if t.decoy != nil && !t.servesLegacy(reg) {
-			return nil, t.toDecoyRaw(rc, nil, fmt.Errorf("%w (plaintext, and no torrent here is carried without TLS)", ErrLegacyRefused))
+			return nil, t.toDecoyRaw(rc, nil, start, fmt.Errorf("%w (plaintext, and no torrent here is carried without TLS)", ErrLegacyRefused))
 		}
-		return t.acceptPlain(rc, reg)
+		return t.acceptPlain(rc, reg, start)
 	}
 	if t.decoy != nil {
 		if !t.servesLegacy(reg) {
-			return nil, t.toDecoyRaw(rc, nil, fmt.Errorf("%w (not TLS, and no torrent here is carried without TLS)", ErrLegacyRefused))
+			return nil, t.toDecoyRaw(rc, nil, start, fmt.Errorf("%w (not TLS, and no torrent here is carried without TLS)", ErrLegacyRefused))
 		}
 		// Plaintext HTTP is what a prober sends most; MSE cannot start so.
 		var head [4]byte
@@ -77,7 +78,7 @@ func (t *Transport) accept(e env.Env, c net.Conn, reg transport.Registry, timeou
 			return nil, fmt.Errorf("%w after %d bytes: %w", demux.ErrStalled, n, err)
 		}
 		if looksHTTP(head[:]) {
-			return nil, t.toDecoyRaw(rc, nil, errors.New("bttls: plaintext HTTP request"))
+			return nil, t.toDecoyRaw(rc, nil, start, errors.New("bttls: plaintext HTTP request"))
 		}
 	}
 	return t.acceptMSE(e, rc, reg)
@@ -115,18 +116,19 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, tim
 	if mode1 != nil {
 		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict1, Torrent: mode1}, nil
 	}
+	shook := e.Now()
 	if v := tc.ConnectionState().Version; v != tls.VersionTLS13 {
 		// Accepted at the TLS layer as a web server does (docs/levels.md).
-		return nil, t.toDecoyTLS(tc, nil, fmt.Errorf("bttls: TLS 1.3 required, negotiated %s", tls.VersionName(v)))
+		return nil, t.toDecoyTLS(tc, nil, shook, fmt.Errorf("bttls: TLS 1.3 required, negotiated %s", tls.VersionName(v)))
 	}
 	// A web server waits this long for a request after the handshake.
 	c.SetDeadline(e.Now().Add(timeout))
 	m, read, err := tlslevel.ReadOpening(tc)
-	if errors.Is(err, tlslevel.ErrNotLevel) {
-		return nil, t.toDecoyTLS(tc, read, err)
-	}
 	if err != nil {
-		return nil, err
+		// Not a level message, or the stream ended or timed out part way:
+		// the web server gets the same bytes and the same end (a timeout
+		// already due, as its own would be), and answers as it would.
+		return nil, t.toDecoyTLS(tc, read, shook, err)
 	}
 	if m.Type == tlslevel.TypeFullStrict2 {
 		var cands []fullstrict.Candidate
@@ -138,7 +140,7 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, tim
 		// Respond2 sends nothing unless the initiator's credentials verify.
 		found, _, err := fullstrict.Respond2(tc, m, cands, e.CryptoRand(), e.Now)
 		if err != nil {
-			return nil, t.toDecoyTLS(tc, read, err)
+			return nil, t.toDecoyTLS(tc, read, shook, err)
 		}
 		return &transport.Conn{Conn: tc, Kind: transport.TLSFullStrict2, Torrent: found.Torrent.(*transport.Torrent)}, nil
 	}
@@ -152,7 +154,7 @@ func (t *Transport) acceptTLS(e env.Env, c net.Conn, reg transport.Registry, tim
 		return out
 	})
 	if err != nil {
-		return nil, t.toDecoyTLS(tc, read, err)
+		return nil, t.toDecoyTLS(tc, read, shook, err)
 	}
 	out := &transport.Conn{Conn: tc, Kind: kindOf(found.Type), Torrent: found.Torrent.(*transport.Torrent)}
 	if t.cfg.DeferProof {
@@ -182,7 +184,7 @@ func isHexInfoHash(s string) bool {
 // acceptPlain reads as far as the infohash of the BEP 3 handshake (pstr,
 // reserved, infohash: 48 bytes) so that a torrent requiring TLS is refused
 // before anything is sent, then replays those bytes to the peer.
-func (t *Transport) acceptPlain(c net.Conn, reg transport.Registry) (*transport.Conn, error) {
+func (t *Transport) acceptPlain(c net.Conn, reg transport.Registry, start time.Time) (*transport.Conn, error) {
 	var hs [48]byte
 	if _, err := io.ReadFull(c, hs[:]); err != nil {
 		return nil, fmt.Errorf("bttls: reading plaintext handshake: %w", err)
@@ -191,10 +193,10 @@ func (t *Transport) acceptPlain(c net.Conn, reg transport.Registry) (*transport.
 	copy(ih[:], hs[28:])
 	tor, ok := reg.Lookup(ih)
 	if !ok {
-		return nil, t.toDecoyRaw(c, hs[:], fmt.Errorf("%w (%x)", ErrUnknownTorrent, ih))
+		return nil, t.toDecoyRaw(c, hs[:], start, fmt.Errorf("%w (%x)", ErrUnknownTorrent, ih))
 	}
 	if !t.acceptsLegacy(securityOf(tor)) {
-		return nil, t.toDecoyRaw(c, hs[:], fmt.Errorf("%w (plaintext, %x)", ErrLegacyRefused, ih))
+		return nil, t.toDecoyRaw(c, hs[:], start, fmt.Errorf("%w (plaintext, %x)", ErrLegacyRefused, ih))
 	}
 	return &transport.Conn{Conn: demux.NewReplay(c, hs[:]), Kind: transport.Plain, Torrent: tor}, nil
 }

@@ -17,11 +17,13 @@ import (
 // the web server is done with the connection.
 type Decoy interface {
 	// ServeRaw serves a stream that is not a TLS ClientHello, of which read
-	// was already consumed.
-	ServeRaw(c net.Conn, read []byte)
+	// was already consumed; since is when it was accepted (the web
+	// server's handshake timeout runs from then).
+	ServeRaw(c net.Conn, read []byte, since time.Time)
 	// ServeTLS serves a TLS connection of whose application data read was
-	// already consumed.
-	ServeTLS(c *tls.Conn, read []byte)
+	// already consumed; since is when its TLS handshake ended (the web
+	// server's wait for the first request runs from then).
+	ServeTLS(c *tls.Conn, read []byte, since time.Time)
 	// Timeout is how long the web server waits for a handshake or a
 	// request; the acceptor waits at least as long before hanging up.
 	Timeout() time.Duration
@@ -37,23 +39,23 @@ func servedByDecoy(why error) error { return fmt.Errorf("%w: %w", ErrDecoyServed
 
 // toDecoyRaw hands a refused non-TLS stream to the decoy, or returns why
 // when there is none (the caller closes c).
-func (t *Transport) toDecoyRaw(c net.Conn, read []byte, why error) error {
+func (t *Transport) toDecoyRaw(c net.Conn, read []byte, since time.Time, why error) error {
 	if t.decoy == nil {
 		return why
 	}
 	t.logDecoy(c, why)
-	t.decoy.ServeRaw(c, read)
+	t.decoy.ServeRaw(c, read, since)
 	return servedByDecoy(why)
 }
 
 // toDecoyTLS hands a refused TLS connection to the decoy, or returns why
 // when there is none.
-func (t *Transport) toDecoyTLS(c *tls.Conn, read []byte, why error) error {
+func (t *Transport) toDecoyTLS(c *tls.Conn, read []byte, since time.Time, why error) error {
 	if t.decoy == nil {
 		return why
 	}
 	t.logDecoy(c, why)
-	t.decoy.ServeTLS(c, read)
+	t.decoy.ServeTLS(c, read, since)
 	return servedByDecoy(why)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +189,52 @@ func TestTicketsResume(t *testing.T) {
 		}
 		if resumed[0] || !resumed[1] {
 			t.Errorf("%s: resumed %v, want [false true]", addr, resumed)
+		}
+	}
+}
+
+// TestPartialOpeningsSeeAWebServer: a prober that knows the level message
+// format sends the start of one and waits. The acceptor waits for the
+// rest as long as the web server waits for a request line, and then the
+// web server's answer (400, since bytes came) arrives at the same time.
+// The one residual: a Full Strict mode 2 header and a partial body with a
+// line break, which the web server answers at once (docs/levels.md).
+func TestPartialOpeningsSeeAWebServer(t *testing.T) {
+	withTestDecoy(t)
+	tr := newTransport(t, negotiate.Require, nil)
+	reg := registry{torrent("partial")}
+	bt := serve(t, func(c net.Conn) { tr.Accept(env.OS{}, c, reg, 500*time.Millisecond) })
+	web := referenceServer(t, tr.ServerTLSConfig())
+	type answer struct {
+		reply string
+		after time.Duration
+	}
+	ask := func(addr, in string) answer {
+		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		start := time.Now()
+		c.Write([]byte(in))
+		c.SetReadDeadline(time.Now().Add(decoyTimeout + 2*time.Second))
+		buf := make([]byte, 24)
+		n, _ := io.ReadFull(c, buf)
+		return answer{string(buf[:n]), time.Since(start)}
+	}
+	ins := []string{"\x01", "\x01\x03", "\x01\x03\x04\x00abc", "\x01\x01\x00\x20abc"}
+	w, b := make([]answer, len(ins)), make([]answer, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Add(2)
+		go func() { defer wg.Done(); w[i] = ask(web, in) }()
+		go func() { defer wg.Done(); b[i] = ask(bt, in) }()
+	}
+	wg.Wait()
+	for i, in := range ins {
+		d := w[i].after - b[i].after
+		if w[i].reply != b[i].reply || d < -500*time.Millisecond || d > 500*time.Millisecond {
+			t.Errorf("%q: web server %q after %v, bttls %q after %v", in, w[i].reply, w[i].after.Round(time.Millisecond), b[i].reply, b[i].after.Round(time.Millisecond))
 		}
 	}
 }
