@@ -205,6 +205,22 @@ func (c *Conn) Write(p []byte) (int, error) {
 }
 
 func (c *Conn) sendSegment(kind PacketKind, data []byte, credit int) {
+	if kind == Data {
+		// Like TCP, which cuts segments from its send buffer when it can
+		// send, bytes written while earlier ones still wait for the uplink
+		// join the last waiting segment, up to MSS: many small messages
+		// (HAVEs, requests) on a busy link make few segments, not many.
+		if q := c.upQ.segs; len(q) > 0 {
+			if last := q[len(q)-1]; last.kind == Data && len(last.data)+len(data) <= MSS {
+				last.data = append(last.data, data...)
+				last.credit += credit
+				c.sOffset += int64(len(data))
+				c.h.Stats.BytesSent += int64(len(data))
+				c.flow.Bytes[c.dir] += int64(len(data))
+				return
+			}
+		}
+	}
 	seg := &segment{kind: kind, idx: c.sNext, offset: c.sOffset, data: data, credit: credit}
 	c.sNext++
 	c.sOffset += int64(len(data))

@@ -4,6 +4,7 @@ package netmodel
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -328,5 +329,40 @@ func TestWindowBoundsBytesInFlight(t *testing.T) {
 				t.Fatalf("sent %d bytes to a receiver that does not read, want the window %d", sentBeforeBlock, tc.want)
 			}
 		})
+	}
+}
+
+func TestSmallWritesCoalesceOnABusyLink(t *testing.T) {
+	w := newWorld(t, 1, HostConfig{Up: 100e3, Latency: 5 * time.Millisecond}, HostConfig{Latency: 5 * time.Millisecond})
+	segments := 0
+	w.n.Middlebox = MiddleboxFunc(func(p *Packet) Verdict {
+		if p.Kind == Data {
+			segments++
+		}
+		return Verdict{}
+	})
+	l, _ := w.envs[1].Listen("tcp", ":1")
+	var got []byte
+	w.envs[1].Go("recv", func() { c, _ := l.Accept(); got, _ = io.ReadAll(c) })
+	var want []byte
+	w.envs[0].Go("send", func() {
+		c, err := w.envs[0].Dial("tcp", w.hosts[1].Addr().String()+":1", 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for i := 0; i < 1000; i++ { // 1000 messages of 17 bytes, like HAVEs
+			msg := []byte(fmt.Sprintf("have %011d\n", i))
+			want = append(want, msg...)
+			c.Write(msg)
+		}
+		c.Close()
+	})
+	w.run(t)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("stream corrupted: %d of %d bytes", len(got), len(want))
+	}
+	if segments > 10 {
+		t.Fatalf("1000 small writes on a busy 100 kB/s link made %d segments, want them joined", segments)
 	}
 }
