@@ -134,6 +134,7 @@ func (c *Conn) consume(p []byte) int {
 			c.rq = c.rq[1:]
 			c.rOff = 0
 			c.returnCredit(seg.credit)
+			c.n.release(seg.data)
 		}
 	}
 	if len(c.rq) == 0 {
@@ -195,7 +196,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 			continue
 		}
 		k := min(avail, len(p)-n, MSS)
-		data := make([]byte, k)
+		data := c.n.buffer(k)
 		copy(data, p[n:n+k])
 		c.inflight += k
 		c.sendSegment(Data, data, k)
@@ -213,6 +214,7 @@ func (c *Conn) sendSegment(kind PacketKind, data []byte, credit int) {
 		if q := c.upQ.segs; len(q) > 0 {
 			if last := q[len(q)-1]; last.kind == Data && len(last.data)+len(data) <= MSS {
 				last.data = append(last.data, data...)
+				c.n.release(data)
 				last.credit += credit
 				c.sOffset += int64(len(data))
 				c.h.Stats.BytesSent += int64(len(data))

@@ -70,13 +70,41 @@ type Network struct {
 	// connections are made; 0 means DefaultWindow). Each connection's own is
 	// twice its path's bandwidth-delay product, within [MinWindow, Window].
 	Window int
-	// Middlebox, if set, sees every packet and decides its fate.
+	// Middlebox, if set, sees every packet and decides its fate. Set it
+	// before connections are made.
 	Middlebox Middlebox
 	// Latency, if set, overrides the one-way latency between two hosts
 	// (default: the sum of their access latencies).
 	Latency func(a, b *Host) time.Duration
 
 	nextFlow uint64
+	// free holds segment buffers (capacity MSS) read to the end, for reuse:
+	// a swarm moves gigabytes through short-lived segments.
+	free [][]byte
+}
+
+// maxFree bounds the buffers kept for reuse (17 MiB).
+const maxFree = 1024
+
+// buffer returns a segment buffer of length k. Buffers are reused only
+// without a middlebox, which may keep the packets it sees.
+func (n *Network) buffer(k int) []byte {
+	if n.Middlebox != nil {
+		return make([]byte, k)
+	}
+	if l := len(n.free); l > 0 {
+		b := n.free[l-1]
+		n.free = n.free[:l-1]
+		return b[:k]
+	}
+	return make([]byte, k, MSS)
+}
+
+// release takes back a buffer from buffer once nothing refers to it.
+func (n *Network) release(b []byte) {
+	if n.Middlebox == nil && cap(b) == MSS && len(n.free) < maxFree {
+		n.free = append(n.free, b)
+	}
 }
 
 // New returns an empty network under s. Its loss decisions draw from a
