@@ -12,47 +12,40 @@ import (
 	"time"
 )
 
-// Result is what a run measured.
+// Result is what a run measured. WriteFiles defines its JSON form
+// (summary.json), in seconds.
 type Result struct {
-	Scenario string `json:"scenario"`
-	Seed     uint64 `json:"seed"`
-	Peers    int    `json:"peers"`
-	Seeders  int    `json:"seeders"`
-	Crypto   string `json:"crypto"`
+	Scenario string
+	Seed     uint64
+	Peers    int
+	Seeders  int
+	Crypto   string // what carried the crypto: real (and which key exchange) or modeled
 
-	Completed        int     `json:"completed"`
-	FractionComplete float64 `json:"fraction_completed"`
+	Completed        int
+	FractionComplete float64
 	// Download times (arrival to completion) of the leechers that completed.
-	P50  Seconds `json:"download_p50_s"`
-	P90  Seconds `json:"download_p90_s"`
-	P99  Seconds `json:"download_p99_s"`
-	Last Seconds `json:"last_completion_s"` // virtual time of the last completion
+	P50, P90, P99 time.Duration
+	Last          time.Duration // virtual time of the last completion
 
 	// UploadUtilisation is the piece bytes uploaded until the last
 	// completion over what the peers' upload capacity could have sent then.
-	UploadUtilisation float64 `json:"upload_utilisation"`
+	UploadUtilisation float64
 	// Series is the run sampled once per step.
-	Series []Sample `json:"-"`
+	Series []Sample
 
-	BytesByKind map[string]int64 `json:"bytes_by_kind"`
-	Handshakes  Handshakes       `json:"handshakes"`
+	BytesByKind map[string]int64 // piece payload by transport kind
+	Handshakes  Handshakes
 	// Middlebox holds what the scenario's middleboxes did (nil: none).
-	Middlebox map[string]float64 `json:"middlebox,omitempty"`
+	Middlebox map[string]float64
 
-	Virtual  Seconds  `json:"virtual_s"`
-	Wall     Duration `json:"wall_s"`
-	SpeedUp  float64  `json:"sim_seconds_per_wall_second"`
-	CPU      Duration `json:"cpu_s"` // process CPU time of the run (all threads)
-	Events   uint64   `json:"events"`
-	Digest   string   `json:"digest"`
-	PeerList []Peer   `json:"-"`
+	Virtual  time.Duration // virtual time simulated
+	Wall     time.Duration
+	SpeedUp  float64       // virtual seconds per wall second
+	CPU      time.Duration // process CPU time of the run (all threads)
+	Events   uint64
+	Digest   string
+	PeerList []Peer
 }
-
-// Seconds is a virtual duration written as seconds.
-type Seconds = time.Duration
-
-// Duration is a wall-clock duration.
-type Duration = time.Duration
 
 func (r *Result) summarise() {
 	var times []time.Duration
