@@ -95,7 +95,8 @@ func mergeMain(dirs []string, out, studyPath string) error {
 	if err != nil {
 		return err
 	}
-	return drawStudy(out, plan, rs, study.Plots)
+	// The shards may have run with --param: draw the figures that fit.
+	return drawStudy(out, plan, rs, fittingPlots(plan, study.Plots))
 }
 
 // copyKeptRuns copies kept run directories (run-NNNNNN/...) from a shard.

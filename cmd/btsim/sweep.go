@@ -181,6 +181,11 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	}
 	fmt.Printf("btsim sweep: %d runs of %s (shard %s) in %s → %s\n", len(rs), plan.Scenario, sh, time.Since(start).Round(time.Millisecond), out)
 	if sh == sweep.Whole {
+		if len(paramSpecs) > 0 {
+			// The study's figures were written for its own parameters;
+			// with others given on the command line, draw those that fit.
+			return drawStudy(out, plan, rs, fittingPlots(plan, study.Plots))
+		}
 		return drawStudy(out, plan, rs, study.Plots)
 	}
 	return nil
@@ -209,6 +214,34 @@ func checkGrid(command []string, plan *sweep.Plan, scenario []byte, alias sweep.
 		}
 	}
 	return nil
+}
+
+// fittingPlots keeps the plots whose x and fixed parameters the plan
+// sweeps, with values it takes, and says which it leaves out.
+func fittingPlots(plan *sweep.Plan, specs []sweep.PlotSpec) []sweep.PlotSpec {
+	values := map[string]map[string]bool{}
+	for _, p := range plan.Params {
+		values[p.Name] = map[string]bool{}
+		for _, v := range p.Values {
+			values[p.Name][v.String()] = true
+		}
+	}
+	var keep []sweep.PlotSpec
+outer:
+	for _, sp := range specs {
+		if values[sp.X] == nil {
+			fmt.Printf("btsim sweep: no plot %s: --param left out its x parameter %s\n", sp.File, sp.X)
+			continue
+		}
+		for k, v := range sp.Where {
+			if !values[k][v] {
+				fmt.Printf("btsim sweep: no plot %s: --param left out %s=%s\n", sp.File, k, v)
+				continue outer
+			}
+		}
+		keep = append(keep, sp)
+	}
+	return keep
 }
 
 func drawStudy(out string, plan *sweep.Plan, rs []sweep.Result, specs []sweep.PlotSpec) error {
