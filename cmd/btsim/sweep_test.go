@@ -12,6 +12,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/pflag"
+
+	"github.com/bttls/bttls/sim/sweep"
 )
 
 // TestMain makes the test binary act as btsim when BTSIM_MAIN is set, so
@@ -293,4 +295,23 @@ func yamlArgs(t *testing.T, path string) []string {
 	}
 	t.Fatalf("%s: no args", path)
 	return nil
+}
+
+func TestFittingPlots(t *testing.T) {
+	a, _ := sweep.ParseParam("adoption=0,1")
+	p, _ := sweep.ParseParam("policy=prefer")
+	plan, err := sweep.NewPlan("s.toml", nil, []sweep.Param{a, p}, sweep.SeedRange(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := []sweep.PlotSpec{
+		{File: "keep", X: "adoption", Where: map[string]string{"policy": "prefer"}},
+		{File: "no-x", X: "strength"},
+		{File: "no-value", X: "adoption", Where: map[string]string{"policy": "require"}},
+		{File: "no-param", X: "adoption", Where: map[string]string{"censor": "fet"}},
+	}
+	got := fittingPlots(plan, specs)
+	if len(got) != 1 || got[0].File != "keep" {
+		t.Fatalf("fittingPlots kept %+v", got)
+	}
 }
