@@ -400,7 +400,7 @@ type fnAction struct {
 // tests equality when an earlier conjunct already assigned it.
 func assign(i int, val evalFn, next func(x *ctx, k func() bool) bool) func(x *ctx, k func() bool) bool {
 	return func(x *ctx, k func() bool) bool {
-		v := val(x)
+		v := canon(val(x))
 		if old := x.nxt[i]; old != nil {
 			if Equal(old, v) {
 				return next(x, k)

@@ -307,7 +307,7 @@ func (cp *compiler) expr1(e *Expr, s *scope, md mode) (evalFn, bool) {
 		return func(x *ctx) Value {
 			el := make([]Value, len(fs))
 			for i, f := range fs {
-				el[i] = f(x)
+				el[i] = canon(f(x))
 			}
 			return &SeqV{elems: el}
 		}, dyn

@@ -169,6 +169,11 @@ func (cp *compiler) op(e *Expr, s *scope, md mode) (evalFn, bool) {
 		return func(x *ctx) Value { return &IntervalV{intAt(pos, a(x)), intAt(pos, b(x))} }, dyn
 	case `\in`, `\notin`:
 		neg := e.Name == `\notin`
+		if test := cp.memberTest(e.Args[1], s, md, 0); test != nil {
+			// x \in {y \in S : P}: test S and P on x, as TLC does, instead of
+			// building the filtered set
+			return func(x *ctx) Value { return test(x, a(x)) != neg }, dyn
+		}
 		return func(x *ctx) Value {
 			defer atPos(pos)
 			return member(a(x), b(x)) != neg
@@ -237,4 +242,63 @@ func intAt(pos Pos, v Value) int64 {
 func eqAt(pos Pos, a, b Value) bool {
 	defer atPos(pos)
 	return Equal(a, b)
+}
+
+// memberTest compiles "v \in set" for a set-filter expression (directly, or
+// through parameterless definitions) into a test that never enumerates the
+// set; nil when set is not such an expression.
+func (cp *compiler) memberTest(set *Expr, s *scope, md mode, depth int) func(x *ctx, v Value) bool {
+	if depth > 8 {
+		return nil
+	}
+	switch set.Kind {
+	case eSetFilter:
+		b := set.Bounds[0]
+		base, _ := cp.expr(b.Set, s, md)
+		ns := s.child()
+		slots := cp.bindNames(b, ns)
+		pred, _ := cp.expr(set.Args[0], ns, md)
+		pos, tuple := set.Pos, b.Tuple
+		return func(x *ctx, v Value) bool {
+			in := func() bool { defer atPos(pos); return member(v, base(x)) }()
+			if !in {
+				return false
+			}
+			bindVal(x, slots, tuple, v, pos)
+			return boolAt(pos, pred(x), "set filter predicate")
+		}
+	case eName:
+		if len(set.Args) > 0 || set.Other != nil {
+			return nil
+		}
+		if _, local := s.lookup(set.Name); local {
+			return nil
+		}
+		d := s.env.lookupDef(set.Name)
+		if d == nil || d.inst != nil || d.def.Body == nil || len(d.def.Params) > 0 || len(d.def.FnBounds) > 0 {
+			return nil
+		}
+		if _, over := cp.m.constVals[set.Name]; over {
+			return nil
+		}
+		if _, over := cp.m.constAlias[set.Name]; over {
+			return nil
+		}
+		fr := &frame{}
+		sc := &scope{names: map[string]binding{}, fr: fr, env: d.env}
+		inner := cp.memberTest(d.def.Body, sc, md, depth+1)
+		if inner == nil {
+			return nil
+		}
+		return func(x *ctx, v Value) bool {
+			nb := x.push(fr.size)
+			saved := x.base
+			x.base = nb
+			r := inner(x, v)
+			x.base = saved
+			x.sp = nb
+			return r
+		}
+	}
+	return nil
 }

@@ -154,7 +154,9 @@ func enumLazy(s *LazySetV) *SetV {
 				break
 			}
 		}
-		return mkSet(out)
+		// The odometer runs over sorted ranges with the domain fixed, so the
+		// functions come out in canonical order already.
+		return &SetV{elems: out}
 	case lzDiff:
 		var out []Value
 		for _, e := range mustEnum(s.sets[0]).elems {
@@ -201,7 +203,9 @@ func enumLazy(s *LazySetV) *SetV {
 				break
 			}
 		}
-		return mkSet(out)
+		// records (fields in canonical order) and tuples also come out of the
+		// odometer in canonical order
+		return &SetV{elems: out}
 	}
 	throw("cannot enumerate the infinite set %s", s)
 	return nil

@@ -183,10 +183,25 @@ type evalErr struct{ msg string }
 
 func throw(format string, a ...any) { panic(evalErr{fmt.Sprintf(format, a...)}) }
 
+// canon turns an interval into an explicit set when it is stored inside
+// another value or in a state, so that comparing and hashing it later does
+// not enumerate it again each time.
+func canon(v Value) Value {
+	if iv, ok := v.(*IntervalV); ok {
+		return mustEnum(iv)
+	}
+	return v
+}
+
 // mkSet builds a canonical set from elements in any order (it sorts in place).
 func mkSet(elems []Value) *SetV {
 	if len(elems) == 0 {
 		return emptySet
+	}
+	for i, e := range elems {
+		if _, ok := e.(*IntervalV); ok {
+			elems[i] = canon(e)
+		}
 	}
 	slices.SortFunc(elems, Compare)
 	out := elems[:1]
@@ -201,6 +216,11 @@ func mkSet(elems []Value) *SetV {
 // mkFn builds a canonical function from parallel key/value slices; keys unique.
 func mkFn(keys, vals []Value) Value {
 	n := len(keys)
+	for i, v := range vals {
+		if _, ok := v.(*IntervalV); ok {
+			vals[i] = canon(v)
+		}
+	}
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
