@@ -517,6 +517,24 @@ func (cp *compiler) unchanged(e *Expr, s *scope) *action {
 // nameAction compiles a reference to a definition used as an action; nil
 // means "evaluate it as a Boolean".
 func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
+	if b, ok := s.lookup(e.Name); ok && b.kind == bActionArg && len(e.Args) == 0 {
+		// an action passed by name: run it in the caller's frame
+		a := cp.action(b.alias, b.ascope, md)
+		slot := b.slot
+		return &action{run: func(x *ctx, k func() bool) bool {
+			cb := x.base
+			x.base = int(x.locals[cb+slot].(int64))
+			r := a.run(x, func() bool {
+				inner := x.base
+				x.base = cb
+				r := k()
+				x.base = inner
+				return r
+			})
+			x.base = cb
+			return r
+		}}
+	}
 	if b, ok := s.lookup(e.Name); ok {
 		if b.kind != bLetOp {
 			return nil
@@ -599,9 +617,14 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 		}
 		return false
 	}
+	// actionArg: an argument that is itself an action (it primes or
+	// assigns), passed by name like NoStutter(A) == A /\ ...
+	actionArg := func(a *Expr) bool {
+		return !byName(a) && hasPrime(a, cp, s, 0)
+	}
 	var aliased bool
 	for i, a := range e.Args {
-		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 && byName(a) {
+		if i < len(d.def.Params) && d.def.Params[i].Arity == 0 && (byName(a) || actionArg(a)) {
 			aliased = true
 		}
 	}
@@ -610,10 +633,18 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 		sc := &scope{names: map[string]binding{}, fr: fr, env: d.env}
 		var args []evalFn
 		var slots []int
+		baseSlot := -1
 		for i, p := range d.def.Params {
 			a := e.Args[i]
 			if p.Arity == 0 && byName(a) {
 				sc.names[p.Name] = binding{kind: bAlias, alias: a, aenv: s.env}
+				continue
+			}
+			if p.Arity == 0 && actionArg(a) {
+				if baseSlot < 0 {
+					baseSlot = fr.alloc()
+				}
+				sc.names[p.Name] = binding{kind: bActionArg, alias: a, ascope: s, slot: baseSlot}
 				continue
 			}
 			slot := fr.alloc()
@@ -632,6 +663,9 @@ func (cp *compiler) nameAction(e *Expr, s *scope, md mode) *action {
 			nb := x.push(fr.size)
 			for i, f := range args {
 				x.locals[nb+slots[i]] = f(x)
+			}
+			if baseSlot >= 0 {
+				x.locals[nb+baseSlot] = int64(x.base)
 			}
 			return callAction(x, nb, body, k)
 		}}
@@ -681,4 +715,34 @@ func callAction(x *ctx, nb int, a *action, k func() bool) bool {
 	x.base = saved
 	x.sp = nb
 	return r
+}
+
+// hasPrime reports whether e primes something or uses UNCHANGED (following
+// definitions a little way): such an argument is an action.
+func hasPrime(e *Expr, cp *compiler, s *scope, depth int) bool {
+	if e == nil || depth > 12 {
+		return false
+	}
+	switch e.Kind {
+	case eOp:
+		if e.Name == "'" || e.Name == "UNCHANGED" {
+			return true
+		}
+	case eBoxAction, eAngleAction:
+		return true
+	case eName:
+		if _, local := s.lookup(e.Name); !local && e.Other == nil {
+			if d := s.env.lookupDef(e.Name); d != nil && d.def.Body != nil && d.inst == nil {
+				if hasPrime(d.def.Body, cp, &scope{names: map[string]binding{}, fr: s.fr, env: d.env}, depth+1) {
+					return true
+				}
+			}
+		}
+	}
+	for _, a := range e.Args {
+		if hasPrime(a, cp, s, depth+1) {
+			return true
+		}
+	}
+	return false
 }

@@ -73,6 +73,7 @@ const (
 	bOpParam          // an operator passed as an argument
 	bLetOp            // LET definition
 	bAlias            // a parameter bound by name to x' (TLC substitutes such arguments)
+	bActionArg        // a parameter bound by name to an action argument of the caller
 )
 
 type binding struct {
@@ -82,6 +83,9 @@ type binding struct {
 	let   *letDef
 	alias *Expr // bAlias: the argument expression, which reads no locals
 	aenv  *env  // bAlias: the environment it is resolved in
+	// bActionArg: the argument is compiled in the caller's scope and run
+	// in the caller's frame, whose base the callee keeps in slot
+	ascope *scope
 }
 
 // scope maps names to local bindings; env holds the module-level names.

@@ -149,6 +149,9 @@ func evalGuard(f func()) (err error) {
 				err = fmt.Errorf("checker: %s", e.msg)
 			case bailout:
 				err = e.err
+			case runtime.Error:
+				// a bug in the checker, not in the spec: still an error, not a crash
+				err = fmt.Errorf("checker: internal error: %v", e)
 			default:
 				panic(r)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -123,6 +124,8 @@ func NewModel(m *Module, mods map[string]*Module, cfg *Config) (model *Model, er
 				model, err = nil, e.err
 			case evalErr:
 				model, err = nil, fmt.Errorf("checker: %s", e.msg)
+			case runtime.Error:
+				model, err = nil, fmt.Errorf("checker: internal error: %v", e)
 			default:
 				panic(r)
 			}
@@ -468,7 +471,12 @@ func (md *Model) splitNext(e *Expr, sc *scope) []subAction {
 					ok = false
 					break
 				}
-				f, _ := md.cp.expr(e.Args[i], sc, mNormal)
+				f, dyn := md.cp.expr(e.Args[i], sc, mNormal)
+				if dyn {
+					// depends on the state: not a fixed sub-action
+					ok = false
+					break
+				}
 				v, good := constVal(f, binds)
 				if !good {
 					ok = false

@@ -73,6 +73,17 @@ func (cp *compiler) name(e *Expr, s *scope, md mode) (evalFn, bool) {
 			return cp.letCall(b.let, e, s, md)
 		case bAlias:
 			return cp.expr(b.alias, &scope{names: map[string]binding{}, fr: s.fr, env: b.aenv}, md)
+		case bActionArg:
+			f, _ := cp.expr(b.alias, b.ascope, md)
+			slot := b.slot
+			cp.readSlot(s, slot)
+			return func(x *ctx) Value {
+				cb := x.base
+				x.base = int(x.locals[cb+slot].(int64))
+				v := f(x)
+				x.base = cb
+				return v
+			}, true
 		}
 	}
 	if e.Other != nil {

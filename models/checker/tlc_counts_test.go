@@ -25,6 +25,7 @@ var tlcSummaries = []struct {
 	{"testdata/Peterson.tla", "testdata/Peterson.cfg", "", "35 states generated, 20 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
 	{"testdata/Peterson.tla", "testdata/PetersonUnfair.cfg", "Liveness", "35 states generated, 20 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
 	{"testdata/Peterson.tla", "testdata/PetersonEvAlways.cfg", "NeverCSForever", "35 states generated, 20 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
+	{"testdata/ByName.tla", "testdata/ByName.cfg", "Bounded", "64 states generated, 39 distinct states found, 1 states left on queue.\nThe depth of the complete state graph search is 13."},
 	{"testdata/SymTokens.tla", "testdata/SymTokens.cfg", "", "113 states generated, 26 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
 	{"testdata/SymTokens.tla", "testdata/SymTokensNoSym.cfg", "", "909 states generated, 225 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 7."},
 	{"../tla/Negotiation.tla", "../tla/Negotiation.cfg", "", "5950 states generated, 3452 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 26."},
