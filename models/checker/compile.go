@@ -69,11 +69,11 @@ func (f *frame) alloc() int { f.size++; return f.size - 1 }
 type bindKind int
 
 const (
-	bLocal   bindKind = iota
-	bOpParam          // an operator passed as an argument
-	bLetOp            // LET definition
-	bAlias            // a parameter bound by name to x' (TLC substitutes such arguments)
-	bActionArg        // a parameter bound by name to an action argument of the caller
+	bLocal     bindKind = iota
+	bOpParam            // an operator passed as an argument
+	bLetOp              // LET definition
+	bAlias              // a parameter bound by name to x' (TLC substitutes such arguments)
+	bActionArg          // a parameter bound by name to an action argument of the caller
 )
 
 type binding struct {
