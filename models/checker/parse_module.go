@@ -82,7 +82,7 @@ func (p *parser) module(file string) *Module {
 			continue
 		}
 		if t.kind != tIdent {
-			p.fail(t.pos, "unexpected %s at the top level of module %s (infix operator definitions are not supported)", describe(t), m.Name)
+			p.fail(t.pos, "unexpected %s at the top level of module %s (a definition, declaration or \"====\" was expected)", describe(t), m.Name)
 		}
 		switch t.text {
 		case "EXTENDS":
