@@ -150,6 +150,8 @@ type compiler struct {
 	// reads logs every local slot a compiled closure reads, so expr can
 	// tell whether a subexpression depends on names bound outside it.
 	reads []slotRead
+	// positionals caches the definitions made for Op!n
+	positionals map[string]*defInfo
 }
 
 type slotRead struct {

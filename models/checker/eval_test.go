@@ -43,6 +43,9 @@ Inc(x) == x + 1
 r == [a |-> 1, b |-> <<2, 3>>]
 g[<<a, b>> \in {1, 2} \X {3}] == a + b
 h[a \in {1}, <<b, c>> \in {<<2, 3>>}] == a + b + c
+Parts == /\ 1 = 1
+         /\ 2 + 2
+         /\ "three"
 a ++ b == a + 2 * b
 a \oplus b == <<a, b>>
 Apply(F(_, _), x, y) == F(x, y)
@@ -109,6 +112,7 @@ Apply(F(_, _), x, y) == F(x, y)
 		{"LET a -- b == a - b - 1 IN 5 -- 2", "2"},
 		{"[m, n \\in {1, 2} |-> m * n][<<2, 2>>]", "4"},
 		{"lbl :: 1 + 1", "2"},
+		{"<<Parts!2, Parts!3>>", `<<4, "three">>`},
 		{"{1, 2} \\in {S \\in SUBSET SUBSET SUBSET (1..3) : Cardinality(S) = 2} /\\ 7 \\notin {n \\in Nat : n < 5}", "FALSE"},
 		{"{{1}, {2}} \\in {S \\in SUBSET SUBSET (1..3) : Cardinality(S) = 2} /\\ 3 \\in {n \\in Nat : n < 5}", "TRUE"},
 		{"LET k == 3\n       Add(a, b) == a + b + k IN Apply(Add, 1, 2)", "6"},

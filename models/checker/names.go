@@ -1,6 +1,9 @@
 package checker
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // env is the module-level naming environment: the root module (with what
 // it EXTENDS) or an INSTANCE of another module, whose declared constants and
@@ -178,6 +181,9 @@ func (cp *compiler) builtinOrFail(e *Expr, s *scope, md mode) (evalFn, bool) {
 
 func (cp *compiler) instanceName(e *Expr, s *scope, md mode) (evalFn, bool) {
 	inst := e.Other
+	if n, err := strconv.Atoi(e.Name[len(inst.Name)+1:]); err == nil {
+		return cp.positional(e, inst, n, s, md)
+	}
 	d := s.env.lookupDef(inst.Name)
 	if d == nil || d.inst == nil {
 		cerr(e.Pos, "%s is not a named INSTANCE", inst.Name)
@@ -719,4 +725,31 @@ func (cp *compiler) letWholeFn(ld *letDef, e *Expr, s *scope, md mode) (evalFn, 
 		}
 		return mkFn(keys, vals)
 	}, true
+}
+
+// positional compiles Op!n, the n-th item of the conjunction or
+// disjunction list that is the body of the parameterless definition Op.
+func (cp *compiler) positional(e, op *Expr, n int, s *scope, md mode) (evalFn, bool) {
+	if len(op.Args) > 0 || op.Other != nil {
+		cerr(e.Pos, "%s: only Op!n of a parameterless definition is supported", e.Name)
+	}
+	d := s.env.lookupDef(op.Name)
+	if d == nil || d.def.Body == nil || len(d.def.Params) > 0 || d.inst != nil {
+		cerr(e.Pos, "%s: %s is not a parameterless definition", e.Name, op.Name)
+	}
+	b := d.def.Body
+	if b.Kind != eOp || (b.Name != `/\` && b.Name != `\/`) || n < 1 || n > len(b.Args) {
+		cerr(e.Pos, "%s: the body of %s has no item %d", e.Name, op.Name, n)
+	}
+	if cp.positionals == nil {
+		cp.positionals = map[string]*defInfo{}
+	}
+	key := fmt.Sprintf("%p!%d", d, n)
+	sub, ok := cp.positionals[key]
+	if !ok {
+		sub = &defInfo{def: &Def{Name: e.Name, Pos: e.Pos, Body: b.Args[n-1]}, env: d.env,
+			ops: map[mode]*compiledOp{}, acts: map[mode]*compiledOp{}}
+		cp.positionals[key] = sub
+	}
+	return cp.callDef(sub, nil, s, md, e.Pos)
 }

@@ -424,7 +424,7 @@ func (p *parser) parseWord() *Expr {
 		p.expect(")", "to close the arguments of "+name)
 	}
 	// M!Op or M(x)!Op: a definition from a named instance.
-	for p.is("!") && p.peekAt(1).kind == tIdent {
+	for p.is("!") && (p.peekAt(1).kind == tIdent || p.peekAt(1).kind == tNum) {
 		p.i++
 		n := p.next()
 		inst := e
