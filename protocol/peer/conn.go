@@ -29,8 +29,22 @@ const (
 	// fastReadAfter bytes: fewer, larger reads for the busy ones only.
 	fastReadBufSize = 64 << 10
 	fastReadAfter   = 4 << 20
-	// maxKeptWriteBuf bounds the write buffer a driver keeps between rounds.
+	// maxKeptWriteBuf bounds a write buffer kept for reuse.
 	maxKeptWriteBuf = (uploadChunk + 1) * (16<<10 + 13)
+	// maxWriteAhead bounds the piece data handed to the writer task and not
+	// yet written: the driver pulls uploads from the session only below
+	// it, so a peer that does not read costs this much, and the rest of
+	// its requests wait in the session (bounded by MaxPeerRequests).
+	maxWriteAhead = 2 * uploadChunk * (16<<10 + 13)
+	// maxWriteBacklog bounds everything queued for the writer. Beyond it
+	// the driver stops taking from the inbox too, so the peer's own
+	// messages (requests we reject, say) cannot grow our queue without
+	// limit when it does not read; only messages push it past
+	// maxWriteAhead, so honest peers never get there.
+	maxWriteBacklog = 1 << 20
+	// blockSize is the usual request size, for turning maxWriteAhead into
+	// a number of uploads.
+	blockSize = 16 << 10
 )
 
 // conn is one peer connection after the handshakes.
@@ -61,6 +75,8 @@ type conn struct {
 
 	wake  env.Signal // the driver waits on it
 	space env.Signal // the reader waits on it when the inbox is full
+	wsig  env.Signal // the writer waits on it for output
+	wdone env.Signal // the driver waits on it for the writer to exit
 
 	mu    sync.Mutex // guards the fields below
 	inbox []wire.Message
@@ -68,6 +84,13 @@ type conn struct {
 	// recycle once the driver has staged their blocks.
 	inboxBufs  [][]byte
 	inboxBytes int
+	// wq is output handed to the writer task, in order; wqBytes counts it
+	// until written (the buffer being written included). wfree keeps a
+	// few written buffers for reuse.
+	wq         [][]byte
+	wqBytes    int
+	wfree      [][]byte
+	writerGone bool
 	closed     bool
 	err        error
 }
@@ -191,6 +214,8 @@ func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, 
 		pexSent: map[netip.AddrPort]bool{},
 		wake:    t.c.e.NewSignal(),
 		space:   t.c.e.NewSignal(),
+		wsig:    t.c.e.NewSignal(),
+		wdone:   t.c.e.NewSignal(),
 	}
 	if outbound {
 		cn.listenAddr, _ = netip.ParseAddrPort(addr)
@@ -209,21 +234,35 @@ func dirName(outbound bool) string {
 	return "inbound"
 }
 
-// run drives the connection until it fails; the reader runs beside it.
+// run drives the connection until it fails; the reader and the writer run
+// beside it. The driver never blocks on the network: were it to wait in
+// Write while the inbox is full, and the peer do the same, both readers
+// would wait for their drivers and both drivers for the other's reader
+// (two peers uploading to each other deadlock until the write timeout).
+// Instead it hands output to the writer and, while the writer is behind,
+// leaves the peer's requests queued in the session and keeps reading.
 func (cn *conn) run() {
 	e := cn.t.c.e
 	e.Go("peer-read "+cn.addr, cn.readLoop)
+	e.Go("peer-write "+cn.addr, cn.writeLoop)
 	cn.wake.Notify()
-	var wbuf []byte
 	lastTick := e.Now()
 	for {
 		cn.wake.Wait(cn.t.c.cfg.Tick)
 		cn.mu.Lock()
-		msgs, bufs := cn.inbox, cn.inboxBufs
-		cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
+		var msgs []wire.Message
+		var bufs [][]byte
+		took := cn.wqBytes <= maxWriteBacklog
+		if took {
+			msgs, bufs = cn.inbox, cn.inboxBufs
+			cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
+		}
+		backlog := cn.wqBytes
 		closed, cerr := cn.closed, cn.err
 		cn.mu.Unlock()
-		cn.space.Notify()
+		if took {
+			cn.space.Notify()
+		}
 		if closed {
 			cn.finish(cerr)
 			return
@@ -238,7 +277,7 @@ func (cn *conn) run() {
 		}
 		var r session.Ready
 		if err == nil {
-			r, err = cn.drainLocked()
+			r, err = cn.drainLocked(max(0, (maxWriteAhead-backlog+blockSize-1)/blockSize))
 		}
 		t.mu.Unlock()
 		// Blocks are staged (copied) by now: their buffers can be reused.
@@ -246,10 +285,7 @@ func (cn *conn) run() {
 			t.c.putBuf(b)
 		}
 		if err == nil {
-			wbuf, err = cn.write(wbuf[:0], r)
-		}
-		if cap(wbuf) > maxKeptWriteBuf {
-			wbuf = nil // an idle connection should not pin a large buffer
+			err = cn.write(r)
 		}
 		if err != nil {
 			cn.fail(err)
@@ -273,12 +309,16 @@ func (cn *conn) stepLocked(msgs []wire.Message, now time.Time) error {
 	return nil
 }
 
-// drainLocked collects what the session wants sent, handling its events
-// (which may produce more to send) until nothing is left.
-func (cn *conn) drainLocked() (session.Ready, error) {
+// drainLocked collects what the session wants sent, at most maxUploads
+// uploads among it, handling its events (which may produce more to send)
+// until nothing is left.
+func (cn *conn) drainLocked(maxUploads int) (session.Ready, error) {
 	var out session.Ready
-	for cn.sess.HasReady() {
-		r := cn.sess.Ready()
+	for {
+		r := cn.sess.ReadyAtMost(maxUploads - len(out.Uploads))
+		if len(r.Messages) == 0 && len(r.Uploads) == 0 && len(r.Events) == 0 {
+			break
+		}
 		out.Messages = append(out.Messages, r.Messages...)
 		out.Uploads = append(out.Uploads, r.Uploads...)
 		for _, ev := range r.Events {
@@ -290,25 +330,17 @@ func (cn *conn) drainLocked() (session.Ready, error) {
 	return out, nil
 }
 
-// write sends messages, then uploads (read from storage), in chunks.
-func (cn *conn) write(buf []byte, r session.Ready) ([]byte, error) {
+// write hands messages, then uploads (read from storage), to the writer
+// task in chunks; it blocks only in the upload rate limiter.
+func (cn *conn) write(r session.Ready) error {
 	t := cn.t
-	e := t.c.e
+	buf := cn.newBuf()
 	if cn.opening != nil {
 		buf = append(buf, cn.opening...)
 		cn.opening = nil
 	}
 	for _, m := range r.Messages {
 		buf = m.Append(buf)
-	}
-	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		cn.tc.SetWriteDeadline(e.Now().Add(t.c.cfg.WriteTimeout))
-		_, err := cn.tc.Write(buf)
-		buf = buf[:0]
-		return err
 	}
 	t.mu.Lock()
 	store := t.store
@@ -326,7 +358,7 @@ func (cn *conn) write(buf []byte, r session.Ready) ([]byte, error) {
 		// Fix the length prefix for the block that follows the header.
 		putUint32(buf[start:], uint32(9+b.Length))
 		if err := store.ReadBlock(b.Piece, b.Begin, buf[len(buf)-b.Length:]); err != nil {
-			return buf, fmt.Errorf("peer: serving piece %d: %w", b.Piece, err)
+			return fmt.Errorf("peer: serving piece %d: %w", b.Piece, err)
 		}
 		t.c.limiter.take(b.Length)
 		t.mu.Lock()
@@ -334,15 +366,87 @@ func (cn *conn) write(buf []byte, r session.Ready) ([]byte, error) {
 		t.countLocked(cn.tc.Kind, cn.peerID, 0, int64(b.Length))
 		t.mu.Unlock()
 		if (i+1)%uploadChunk == 0 {
-			if err := flush(); err != nil {
-				return buf, fmt.Errorf("peer: writing: %w", err)
-			}
+			cn.enqueue(buf)
+			buf = cn.newBuf()
 		}
 	}
-	if err := flush(); err != nil {
-		return buf, fmt.Errorf("peer: writing: %w", err)
+	cn.enqueue(buf)
+	return nil
+}
+
+// newBuf returns an empty buffer, a written one when there is one.
+func (cn *conn) newBuf() []byte {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if n := len(cn.wfree); n > 0 {
+		b := cn.wfree[n-1]
+		cn.wfree = cn.wfree[:n-1]
+		return b[:0]
 	}
-	return buf, nil
+	return nil
+}
+
+// enqueue hands buf to the writer task.
+func (cn *conn) enqueue(buf []byte) {
+	if len(buf) == 0 {
+		return
+	}
+	cn.mu.Lock()
+	cn.wq = append(cn.wq, buf)
+	cn.wqBytes += len(buf)
+	cn.mu.Unlock()
+	cn.wsig.Notify()
+}
+
+// writeLoop writes what the driver queues, in order, until the connection
+// fails; each write that completes wakes the driver, which may then pull
+// more uploads.
+func (cn *conn) writeLoop() {
+	e := cn.t.c.e
+	defer func() {
+		cn.mu.Lock()
+		cn.writerGone = true
+		cn.wq, cn.wfree = nil, nil
+		cn.mu.Unlock()
+		cn.wdone.Notify()
+	}()
+	for {
+		cn.mu.Lock()
+		for len(cn.wq) == 0 && !cn.closed {
+			cn.mu.Unlock()
+			cn.wsig.Wait(0)
+			cn.mu.Lock()
+		}
+		if cn.closed {
+			cn.mu.Unlock()
+			return
+		}
+		buf := cn.wq[0]
+		cn.wq[0] = nil
+		cn.wq = cn.wq[1:]
+		cn.mu.Unlock()
+		cn.tc.SetWriteDeadline(e.Now().Add(cn.t.c.cfg.WriteTimeout))
+		// fail sets closed before it moves the deadline into the past: seen
+		// open after our deadline is set, any later fail overrides it.
+		cn.mu.Lock()
+		closed := cn.closed
+		cn.mu.Unlock()
+		if closed {
+			return
+		}
+		_, err := cn.tc.Write(buf)
+		cn.mu.Lock()
+		cn.wqBytes -= len(buf)
+		if cap(buf) <= maxKeptWriteBuf && len(cn.wfree) < 2 {
+			cn.wfree = append(cn.wfree, buf[:0])
+		}
+		cn.mu.Unlock()
+		if err != nil {
+			cn.fail(fmt.Errorf("peer: writing: %w", err))
+			return
+		}
+		cn.wake.Notify()
+	}
 }
 
 func putUint32(b []byte, v uint32) {
@@ -420,6 +524,7 @@ func (cn *conn) fail(err error) {
 	cn.tc.SetDeadline(cn.t.c.e.Now().Add(-time.Second))
 	cn.wake.Notify()
 	cn.space.Notify()
+	cn.wsig.Notify()
 }
 
 // failLocked is fail for callers holding t.mu: fail takes only cn.mu and
@@ -428,6 +533,17 @@ func (cn *conn) failLocked(err error) { cn.fail(err) }
 
 // finish removes a closed connection from its torrent.
 func (cn *conn) finish(err error) {
+	// The writer leaves at once (fail moved the deadline into the past);
+	// closing under its Write could block on the transport's own lock.
+	for {
+		cn.mu.Lock()
+		gone := cn.writerGone
+		cn.mu.Unlock()
+		if gone {
+			break
+		}
+		cn.wdone.Wait(0)
+	}
 	cn.tc.Close()
 	t := cn.t
 	t.mu.Lock()

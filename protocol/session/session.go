@@ -196,12 +196,30 @@ func (s *Session) HasReady() bool {
 	return len(s.ready.Messages) > 0 || len(s.uploads) > 0 || len(s.ready.Events) > 0
 }
 
+// QueuedUploads is the number of accepted requests not yet handed out.
+func (s *Session) QueuedUploads() int { return len(s.uploads) }
+
 // Ready returns what to do and clears it.
-func (s *Session) Ready() Ready {
+func (s *Session) Ready() Ready { return s.ReadyAtMost(-1) }
+
+// ReadyAtMost is Ready handing out at most maxUploads of the queued uploads
+// (all of them when maxUploads < 0). The rest stay queued: a cancel still
+// removes them, a choke rejects them, and they keep counting against
+// MaxPeerRequests, so a caller whose writes are behind can stop pulling
+// uploads without blocking, losing requests or accepting unbounded ones.
+func (s *Session) ReadyAtMost(maxUploads int) Ready {
 	r := s.ready
-	r.Uploads = s.uploads
+	n := len(s.uploads)
+	if maxUploads >= 0 {
+		n = min(n, maxUploads)
+	}
+	if n == len(s.uploads) {
+		r.Uploads, s.uploads = s.uploads, nil
+	} else if n > 0 {
+		r.Uploads = slices.Clone(s.uploads[:n])
+		s.uploads = slices.Delete(s.uploads, 0, n)
+	}
 	s.ready = Ready{}
-	s.uploads = nil
 	if len(r.Messages) > 0 || len(r.Uploads) > 0 {
 		s.lastSent = s.now
 	}
