@@ -51,8 +51,13 @@ MustTLS == level # "Basic" \/ policy = "require" \/ pin
 TLSAllowed == level # "Basic" \/ policy # "off"
 
 \* Attempt order: TLS first when it is required, or when prefer has a
-\* reason to expect TLS (a pin, or a hint).
+\* reason to expect TLS (a pin, or a hint). Without one, prefer may start
+\* with either (the BEP allows both orders; bttls starts with TLS unless a
+\* hint says the peer is legacy, which here is the absence of a TLS hint).
 TLSFirst == MustTLS \/ (policy = "prefer" /\ (hint \/ pin))
+
+\* TLS may be the first attempt on a new connection.
+MayStartTLS == TLSFirst \/ (level = "Basic" /\ policy = "prefer")
 
 \* After a TLS failure before the handshake completed: fall back only with
 \* policy prefer on a Basic torrent and only to a peer that is not pinned.
@@ -80,7 +85,10 @@ Fixed == UNCHANGED <<level, policy, remoteTLS, remoteLegacy, attacker>>
 
 \* --- the dialer and the honest remote --------------------------------------
 
-Dial == /\ conn \in {"idle", "closed"}
+\* A new connection: the first, one after a connection that ended without
+\* a session, or one after a TLS session ended (either side closed it; the
+\* pin stays). A legacy session ends through Upgrade or not at all here.
+Dial == /\ conn \in {"idle", "closed", "tls"}
         /\ dials < MaxDials
         /\ conn' = "dialing"
         /\ dials' = dials + 1
@@ -91,7 +99,7 @@ Dial == /\ conn \in {"idle", "closed"}
         /\ UNCHANGED <<pin, hint>>
         /\ Fixed
 
-StartTLS == /\ \/ conn = "dialing" /\ TLSFirst
+StartTLS == /\ \/ conn = "dialing" /\ MayStartTLS
                \* a legacy attempt failed; TLS was not tried on this connection
                \/ conn = "legacy-broken" /\ TLSAllowed /\ ~triedTLS
             /\ conn' = "tls-hello"
@@ -250,9 +258,11 @@ HonestLegacyPeer == /\ ~attacker
                     /\ level = "Basic" /\ policy # "require"
 LegacyPeerReachable == HonestLegacyPeer => conn # "closed"
 
-\* Without an attacker, two peers that both allow TLS end up on TLS.
+\* Without an attacker, two peers that both allow TLS end up on TLS. (A TLS
+\* session may end and the address be dialled again, later perhaps with an
+\* expired pin and over legacy: what must happen is that TLS is reached.)
 BothAllowTLS == remoteTLS /\ TLSAllowed /\ ~attacker
-TLSLiveness == BothAllowTLS ~> (conn = "tls")
+TLSLiveness == <>(BothAllowTLS => conn = "tls")
 
 \* ... and an honest legacy peer ends up connected.
 LegacyLiveness == HonestLegacyPeer ~> (conn = "legacy")
