@@ -260,15 +260,24 @@ func (c *Client) acceptLoop() {
 		}
 		c.mu.Lock()
 		busy := c.inbound >= maxInboundHandshakes
-		if !busy {
-			c.inbound++
-		}
+		torrents := slices.Clone(c.torrents)
 		c.mu.Unlock()
 		if busy {
 			c.logf("peer: refusing %s: %d handshakes in progress", nc.RemoteAddr(), maxInboundHandshakes)
 			nc.Close()
 			continue
 		}
+		// The transport handshake (TLS, MSE) is the costly part and comes
+		// before we learn which torrent the peer wants: when none of ours
+		// would take it, refuse now rather than after paying for it.
+		if !anyRoom(torrents, 0) {
+			c.logf("peer: refusing %s: at the connection limit", nc.RemoteAddr())
+			nc.Close()
+			continue
+		}
+		c.mu.Lock()
+		c.inbound++
+		c.mu.Unlock()
 		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc) })
 	}
 }

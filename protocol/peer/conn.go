@@ -196,7 +196,7 @@ func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, 
 			return nil, fmt.Errorf("peer: already connected to %q", theirs.PeerID[:])
 		}
 	}
-	if len(t.conns) >= t.c.cfg.MaxConns+t.c.cfg.MaxConns/5 {
+	if outbound && len(t.conns) >= t.maxConnsLocked() || !outbound && !t.inboundRoomLocked(0) {
 		return nil, errors.New("peer: too many connections")
 	}
 	now := t.c.e.Now()

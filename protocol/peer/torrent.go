@@ -362,6 +362,34 @@ func (t *Torrent) dropSeedsLocked() {
 
 var errBothSeeds = errors.New("peer: both sides are seeds")
 
+// maxConnsLocked is the most connections the torrent keeps: MaxConns,
+// which dials fill, plus a fifth more that only inbound connections take,
+// so that peers that cannot be dialled can still reach a torrent full of
+// outbound ones.
+func (t *Torrent) maxConnsLocked() int { return t.c.cfg.MaxConns + t.c.cfg.MaxConns/5 }
+
+// inboundRoomLocked reports whether an inbound connection would be taken
+// with extra more handshakes in progress. Dials in progress count as
+// connections: they were started within MaxConns, so once they complete
+// they always find room, and no handshake is paid for only to be refused.
+func (t *Torrent) inboundRoomLocked(extra int) bool {
+	return !t.closed && len(t.conns)+len(t.dialing)+extra < t.maxConnsLocked()
+}
+
+// anyRoom reports whether any of torrents would take one more inbound
+// connection beside inbound others still in their handshakes.
+func anyRoom(torrents []*Torrent, inbound int) bool {
+	for _, t := range torrents {
+		t.mu.Lock()
+		ok := t.inboundRoomLocked(inbound)
+		t.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
 // pickDialsLocked chooses candidates to dial now, within MaxConns.
 func (t *Torrent) pickDialsLocked(now time.Time) []*candidate {
 	seeding := t.picker != nil && t.picker.Done()

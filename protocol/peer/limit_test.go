@@ -1,0 +1,65 @@
+package peer
+
+import (
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/storage"
+	"github.com/bttls/bttls/protocol/transport"
+)
+
+// countingAcceptor counts the transport handshakes a client starts.
+type countingAcceptor struct {
+	inner transport.Acceptor
+	n     *atomic.Int64
+}
+
+func (a countingAcceptor) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
+	a.n.Add(1)
+	return a.inner.Accept(e, c, reg, timeout)
+}
+
+// TestFullTorrentRefusesBeforeHandshake checks that a client whose torrent
+// is at its connection limit closes a new inbound connection before the
+// transport handshake, instead of paying for one it would then refuse.
+func TestFullTorrentRefusesBeforeHandshake(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 32<<10)
+	var accepted atomic.Int64
+	seedCfg := fastConfig()
+	seedCfg.MaxConns = 1 // no inbound surplus: a fifth of 1 is 0
+	// Slow, so that the first leecher stays connected (not a seed) throughout.
+	seedCfg.UploadRate = 32 << 10
+	seedCfg.Acceptor = countingAcceptor{PlainTransport{}, &accepted}
+	refused := &logTrap{words: []string{"at the connection limit"}}
+	seedCfg.Logf = refused.logf
+	seed := newClient(t, seedCfg)
+	ss, _ := storage.NewMemory(tor, data)
+	st, err := seed.AddTorrent(tor, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leecher := func() *Torrent {
+		c := newClient(t, fastConfig())
+		ls, _ := storage.NewMemory(tor, nil)
+		lt, err := c.AddTorrent(tor, ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lt
+	}
+	first := leecher()
+	first.AddPeers(seed.Addr().String())
+	waitFor(t, "the first leecher to connect", 10*time.Second, func() bool { return len(st.Peers()) == 1 })
+	second := leecher()
+	second.AddPeers(seed.Addr().String())
+	waitFor(t, "the seed to refuse the second leecher", 10*time.Second, func() bool { return len(refused.seen()) > 0 })
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("seed started %d transport handshakes, want 1 (the second connection refused before its handshake)", n)
+	}
+	if n := len(st.Peers()); n != 1 {
+		t.Errorf("seed has %d connections, want 1", n)
+	}
+}
