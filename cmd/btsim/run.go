@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/sim/scenario"
 	"github.com/bttls/bttls/sim/swarm"
 )
@@ -44,8 +46,14 @@ the same results. Prints a summary:
 With --out DIR it also writes DIR/summary.json (the numbers above) and
 DIR/peers.csv (one row per peer). See scenarios/default.toml for every key.
 
-Example:
+With --trace FILE it records the negotiation of every outbound connection
+(dial, TLS attempt, fallback, legacy attempt, outcome; docs/model.md, "Trace
+validation"), which the model checker validates against the spec.
+
+Examples:
   btsim run scenarios/default.toml --seed 7 --out out/default
+  btsim run scenarios/studies/downgrade.toml --trace run.ndjson
+  btsim check --trace run.ndjson models/tla/Negotiation.tla
 
 flags:
 `
@@ -64,7 +72,8 @@ func runRun(args []string) int {
 	quiet := fs.Bool("quiet", false, "no progress bar and no summary on stdout")
 	crypto := fs.String("crypto", "real", "real: run TLS and MSE for real (X25519, seeded); modeled: replay their handshake shapes and record overhead without crypto, for very large runs")
 	mlkem := fs.Bool("mlkem", false, "offer X25519MLKEM768 in TLS; its ML-KEM part cannot be seeded, so the encrypted bytes (and, with ECDSA certificates, some sizes) vary between runs")
-	traceFile := fs.String("trace", "", "write every scheduler and network observation (the digest's input) to this file as NDJSON")
+	traceFile := fs.String("trace", "", "write the negotiation events of every outbound connection to this file as NDJSON, for btsim check --trace FILE models/tla/Negotiation.tla (needs --crypto real)")
+	eventLog := fs.String("event-log", "", "write every scheduler and network observation (the digest's input) to this file as NDJSON")
 	watchdog := fs.Duration("watchdog", 0, "wall time a single task may run without yielding before the run is declared stalled (default 10s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -96,6 +105,17 @@ func runRun(args []string) int {
 	if fs.Changed("seed") {
 		opt.Seed = seed
 	}
+	if *eventLog != "" {
+		f, err := os.Create(*eventLog)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "btsim run: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		opt.EventLog = f
+	}
+	var tw *trace.Writer
+	var bw *bufio.Writer
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
 		if err != nil {
@@ -103,7 +123,9 @@ func runRun(args []string) int {
 			return 1
 		}
 		defer f.Close()
-		opt.Trace = f
+		bw = bufio.NewWriterSize(f, 64<<10)
+		tw = trace.NewWriter(bw)
+		opt.Trace = tw
 	}
 	if !*quiet && stderrIsTerminal() {
 		bar := progressbar.NewOptions(sc.Swarm.Peers,
@@ -129,6 +151,16 @@ func runRun(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim run: %s: %v\n", fs.Arg(0), err)
 		return 1
+	}
+	if bw != nil {
+		err := tw.Err()
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "btsim run: writing the trace: %v\n", err)
+			return 1
+		}
 	}
 	if !*quiet {
 		res.WriteSummary(os.Stdout)

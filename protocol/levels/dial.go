@@ -28,14 +28,23 @@ func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h tr
 	if fs := sec.FullStrict; fs != nil {
 		plan = negotiate.PlanFullStrict(fs.Swarm.HasMode(1), fs.Swarm.HasMode(2), k)
 	}
+	ct := t.trace.begin(e, addr, tor, sec, t.policy(sec), k)
 	var errs []error
 	for i, kind := range plan {
+		if i == 0 {
+			ct.start(kind)
+		} else {
+			ct.next(plan[i-1], kind)
+		}
 		left := deadline.Sub(e.Now())
 		if left <= 0 {
-			errs = append(errs, timeoutErr(kind.String(), timeout))
+			err := timeoutErr(kind.String(), timeout)
+			ct.fail(kind, negotiate.BeforeTLS, err)
+			errs = append(errs, err)
 			break
 		}
 		c, stage, err := t.attempt(e, addr, tor, sec, kind, deadline, left)
+		ct.result(kind, stage, err)
 		if err == nil {
 			if kind.IsTLS() {
 				if err := t.cfg.Pins.Pin(addr, e.Now()); err != nil {
@@ -55,6 +64,7 @@ func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h tr
 		t.cfg.Logf("bttls: %s: %v failed (%v), falling back to %v", addr, kind, err, plan[i+1])
 	}
 	err := fmt.Errorf("bttls: connecting to %s: %w", addr, errors.Join(errs...))
+	ct.giveUp(err)
 	t.cfg.Logf("%v", err)
 	return nil, err
 }

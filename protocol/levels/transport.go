@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/mse"
 	"github.com/bttls/bttls/protocol/negotiate"
@@ -42,6 +43,15 @@ type Config struct {
 	// uses (protocol/decoy.New fits). nil: refused connections are closed
 	// (the simulator, whose transports must not start goroutines).
 	Decoy func(server *tls.Config) Decoy
+	// Trace, when set, receives the negotiation events of every Connect
+	// (models/trace; docs/model.md, "Trace validation"), for btsim check
+	// --trace. nil (or a nil *trace.Writer) records nothing and costs a
+	// nil check per step.
+	Trace trace.Recorder
+	// TraceLocal names this peer in trace events (its listen address) and
+	// prefixes its connection ids, so that peers sharing a recorder do not
+	// collide.
+	TraceLocal string
 }
 
 // Transport is a transport.Dialer and transport.Acceptor for all levels.
@@ -54,6 +64,7 @@ type Transport struct {
 	// that every connection (and the decoy) shares its ticket key.
 	srv   *tls.Config
 	decoy Decoy
+	trace *tracer // nil: not tracing
 }
 
 var (
@@ -88,7 +99,8 @@ func New(e env.Env, cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("bttls: drawing the session ticket key: %w", err)
 	}
 	srv.SetSessionTicketKeys([][32]byte{ticketKey})
-	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert, srv: srv}
+	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert, srv: srv,
+		trace: newTracer(cfg.Trace, cfg.TraceLocal)}
 	if cfg.Decoy != nil {
 		t.decoy = cfg.Decoy(t.ServerTLSConfig())
 	}

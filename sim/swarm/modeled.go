@@ -80,11 +80,11 @@ func measure(kind, policy string, mlkem bool) ([]flight, error) {
 		tt.Security = levels.BasicSecurity(c.Torrent.InfoHash[:])
 	}
 	reg := registry{tt}
-	da, _, _, err := transports(ea, kind, policy, mlkem)
+	da, _, _, err := transports(ea, kind, policy, mlkem, nil, "")
 	if err != nil {
 		return nil, err
 	}
-	_, ab, _, err := transports(eb, kind, policy, mlkem)
+	_, ab, _, err := transports(eb, kind, policy, mlkem, nil, "")
 	if err != nil {
 		return nil, err
 	}

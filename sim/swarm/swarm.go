@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/netmodel"
 	"github.com/bttls/bttls/netmodel/middlebox"
 	"github.com/bttls/bttls/protocol/env"
@@ -40,11 +42,16 @@ type Options struct {
 	// seeded, so a run is then deterministic in sizes and timing (digest,
 	// results) but not in the encrypted bytes.
 	MLKEM bool
-	// Trace, if set, receives every observation of the run's digest as NDJSON:
-	// {"t": virtual ns, "k": kind, "a": ..., "b": ...}, where kind "r" is a
-	// task resumed (a: task id) and "tx" a segment sent (a: flow id×2 +
-	// direction, b: bytes).
-	Trace io.Writer
+	// EventLog, if set, receives every observation of the run's digest as
+	// NDJSON: {"t": virtual ns, "k": kind, "a": ..., "b": ...}, where kind
+	// "r" is a task resumed (a: task id) and "tx" a segment sent (a: flow
+	// id×2 + direction, b: bytes).
+	EventLog io.Writer
+	// Trace, if set, receives the negotiation events of every outbound
+	// connection of every bttls, MSE and legacy peer (models/trace), for
+	// btsim check --trace. Needs Crypto "real": modeled transports do not
+	// negotiate. Recording does not change the run (its digest included).
+	Trace trace.Recorder
 }
 
 // Peer is one peer's record.
@@ -107,6 +114,9 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	switch opt.Crypto {
 	case "", "real":
 	case "modeled":
+		if opt.Trace != nil {
+			return nil, fmt.Errorf("swarm: the negotiation trace needs crypto mode real (modeled transports replay handshake shapes and do not negotiate)")
+		}
 		sh, err := MeasureShapes(opt.MLKEM)
 		if err != nil {
 			return nil, err
@@ -120,13 +130,12 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	defer s.Close()
 	n := netmodel.New(s)
 	r := s.NewRand()
-	var trace *bufio.Writer
-	if opt.Trace != nil {
-		trace = bufio.NewWriterSize(opt.Trace, 64<<10)
+	if opt.EventLog != nil {
+		log := bufio.NewWriterSize(opt.EventLog, 64<<10)
 		s.Observer = func(at time.Duration, kind string, a, b uint64) {
-			fmt.Fprintf(trace, "{\"t\":%d,\"k\":%q,\"a\":%d,\"b\":%d}\n", int64(at), kind, a, b)
+			fmt.Fprintf(log, "{\"t\":%d,\"k\":%q,\"a\":%d,\"b\":%d}\n", int64(at), kind, a, b)
 		}
-		defer trace.Flush()
+		defer log.Flush()
 	}
 
 	classes := map[string]scenario.Class{}
@@ -213,7 +222,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 		s.At(p.Arrival, func() {
 			p.env.Go(fmt.Sprintf("start peer %d", p.ID), func() {
-				if err := p.start(sc, hs, content, shapes, opt.MLKEM); err != nil && startErr == nil {
+				if err := p.start(sc, hs, content, shapes, opt.MLKEM, opt.Trace); err != nil && startErr == nil {
 					startErr = fmt.Errorf("swarm: peer %d (%s): %w", p.ID, p.Transport, err)
 					s.Stop()
 				}
@@ -301,8 +310,8 @@ func hasTLS(mix []scenario.Mix) bool {
 }
 
 // start creates the peer's client and adds the torrent (inside a task).
-func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes, mlkem bool) error {
-	d, a, sec, err := transports(p.env, p.Transport, p.Policy, mlkem)
+func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes, mlkem bool, rec trace.Recorder) error {
+	d, a, sec, err := transports(p.env, p.Transport, p.Policy, mlkem, rec, net.JoinHostPort(p.Addr, "6881"))
 	if shapes != nil {
 		d, a, sec, err = modeledTransports(p.Transport, p.Policy, shapes)
 	}

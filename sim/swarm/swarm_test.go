@@ -188,21 +188,21 @@ func TestMLKEMSwarm(t *testing.T) {
 	}
 }
 
-func TestTraceIsTheDigestInput(t *testing.T) {
+func TestEventLogIsTheDigestInput(t *testing.T) {
 	var a, b strings.Builder
-	ra, err := Run(small(t, 5, ""), Options{Trace: &a})
+	ra, err := Run(small(t, 5, ""), Options{EventLog: &a})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := Run(small(t, 5, ""), Options{Trace: &b})
+	rb, err := Run(small(t, 5, ""), Options{EventLog: &b})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.String() != b.String() || ra.Digest != rb.Digest {
-		t.Fatal("same seed, different traces")
+		t.Fatal("same seed, different event logs")
 	}
 	lines := strings.Count(a.String(), "\n")
 	if lines < 1000 || !strings.Contains(a.String(), `"k":"tx"`) || !strings.HasPrefix(a.String(), `{"t":`) {
-		t.Fatalf("trace has %d lines: %.200s", lines, a.String())
+		t.Fatalf("event log has %d lines: %.200s", lines, a.String())
 	}
 }

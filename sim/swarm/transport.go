@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/protocol/demux"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/levels"
@@ -21,7 +22,7 @@ import (
 // X25519, which draws from the seeded reader; mlkem adds Go's default
 // X25519MLKEM768, whose ML-KEM part cannot be seeded (its bytes differ from
 // run to run, its sizes do not).
-func transports(e env.Env, kind, policy string, mlkem bool) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
+func transports(e env.Env, kind, policy string, mlkem bool, rec trace.Recorder, local string) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
 	switch kind {
 	case "plain":
 		return peer.PlainTransport{}, peer.PlainTransport{}, nil, nil
@@ -40,7 +41,7 @@ func transports(e env.Env, kind, policy string, mlkem bool) (transport.Dialer, t
 	if mlkem {
 		curves = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
 	}
-	t, err := levels.New(e, levels.Config{Policy: pol, Curves: curves})
+	t, err := levels.New(e, levels.Config{Policy: pol, Curves: curves, Trace: rec, TraceLocal: local})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("swarm: %w", err)
 	}
