@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const traceScenario = `
+duration = "1m"
+[torrent]
+size = "128KiB"
+piece_size = "32KiB"
+[swarm]
+peers = 8
+max_conns = 20
+[[class]]
+fraction = 1.0
+up = "10Mbit"
+down = "50Mbit"
+latency = "15ms"
+[[mix]]
+transport = "tls-basic"
+policy = "prefer"
+fraction = 0.5
+[[mix]]
+transport = "legacy"
+fraction = 0.5
+`
+
+// TestRunTraceThenCheck is the user's path: btsim run --trace writes the
+// negotiation trace, btsim check --trace accepts it and rejects a
+// corrupted copy; the digest's observations go to --event-log.
+func TestRunTraceThenCheck(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "s.toml")
+	if err := os.WriteFile(scen, []byte(traceScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, log := filepath.Join(dir, "run.ndjson"), filepath.Join(dir, "events.ndjson")
+	if got := runRun([]string{scen, "--quiet", "--trace", tr, "--event-log", log}); got != 0 {
+		t.Fatalf("btsim run exited %d", got)
+	}
+	b, err := os.ReadFile(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"kind":"fallback"`) {
+		t.Fatalf("no fallback in the trace of a mixed swarm: %.300s", b)
+	}
+	if l, err := os.ReadFile(log); err != nil || !strings.HasPrefix(string(l), `{"t":`) || !strings.Contains(string(l), `"k":"tx"`) {
+		t.Fatalf("event log: %v %.100s", err, l)
+	}
+	spec := "../../models/tla/Negotiation.tla"
+	if got := runCheck([]string{"--trace", tr, spec}); got != 0 {
+		t.Fatalf("btsim check --trace on a recorded trace exited %d", got)
+	}
+	bad := filepath.Join(dir, "bad.ndjson")
+	corrupt := strings.Replace(string(b), `"kind":"fallback"`, `"kind":"give-up"`, 1)
+	if err := os.WriteFile(bad, []byte(corrupt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := runCheck([]string{"--trace", bad, spec}); got != 1 {
+		t.Fatalf("btsim check --trace on a corrupted trace exited %d, want 1", got)
+	}
+	if got := runRun([]string{scen, "--quiet", "--crypto", "modeled", "--trace", tr}); got != 1 {
+		t.Fatalf("--trace with --crypto modeled exited %d, want 1", got)
+	}
+}
