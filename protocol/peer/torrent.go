@@ -330,6 +330,8 @@ func (t *Torrent) tickLoop() {
 		now := t.c.e.Now()
 		if now.Sub(t.lastChoke) >= t.c.cfg.ChokeInterval {
 			t.runChokerLocked(now)
+		} else {
+			t.fillSlotsLocked()
 		}
 		t.sendPEXLocked(now)
 		t.retryMetadataLocked(now)
