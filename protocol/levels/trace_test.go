@@ -191,3 +191,49 @@ func BenchmarkConnectTrace(b *testing.B) {
 		})
 	}
 }
+
+// TestConnectTraceFullStrict covers the move between the two TLS modes of
+// a Full Strict torrent, which the spec sees as a give-up and a new dial.
+func TestConnectTraceFullStrict(t *testing.T) {
+	p := newSwarmPKI(t)
+	m := fullStrictTorrent(t, p, []int{1, 2})
+	srvSec, err := SecurityFor(m, p.identity(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := &transport.Torrent{InfoHash: m.InfoHash, Name: m.Name, Security: srvSec}
+	bttls := echoPeer(t, newTransport(t, negotiate.Off, nil), registry{served}, nil)
+	var attempts atomic.Int32
+	legacy := legacyPeer(t, m.InfoHash, &attempts)
+	md, err := checker.Load("../../models/tla/Negotiation.tla", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, addr, want string
+	}{
+		{"mode 2 then mode 1, both refused", legacy, "hint dial tls-attempt tls-fail-before give-up dial tls-attempt tls-fail-before give-up"},
+		{"mode 2 accepted", bttls, "hint dial tls-attempt tls-ok"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cliSec, err := SecurityFor(m, p.identity(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &memRecorder{}
+			tor := &transport.Torrent{InfoHash: m.InfoHash, Name: m.Name, Security: cliSec}
+			if conn, err := tracedTransport(t, negotiate.Off, rec).Connect(env.OS{}, c.addr, tor, transport.Hint{TLS: true}, 3*time.Second); err == nil {
+				conn.Close()
+			}
+			if got := rec.kinds(); got != c.want {
+				t.Fatalf("events %q, want %q", got, c.want)
+			}
+			if e := rec.evs[0]; e.Level != "FullStrict" || e.Policy != "require" {
+				t.Fatalf("level %q policy %q", e.Level, e.Policy)
+			}
+			if _, errs, err := md.ValidateTrace(rec.evs); err != nil || len(errs) != 0 {
+				t.Fatalf("rejected: %v %v", errs, err)
+			}
+		})
+	}
+}
