@@ -52,7 +52,7 @@ validation"), which the model checker validates against the spec.
 
 Examples:
   btsim run scenarios/default.toml --seed 7 --out out/default
-  btsim run scenarios/studies/downgrade.toml --trace run.ndjson
+  btsim run scenarios/poisson-mixed.toml --trace run.ndjson
   btsim check --trace run.ndjson models/tla/Negotiation.tla
 
 flags:

@@ -88,10 +88,12 @@ Fixed == UNCHANGED <<level, policy, remoteTLS, remoteLegacy, attacker>>
 \* A new connection: the first, one after a connection that ended without
 \* a session, or one after a TLS session ended (either side closed it; the
 \* pin stays). A legacy session ends through Upgrade or not at all here.
+\* A peer may retry an address any number of times (a departed peer is
+\* dialled until it is dropped): dials counts up to MaxDials and stays
+\* there, which keeps the state space finite and bounds upgrades.
 Dial == /\ conn \in {"idle", "closed", "tls"}
-        /\ dials < MaxDials
         /\ conn' = "dialing"
-        /\ dials' = dials + 1
+        /\ dials' = IF dials < MaxDials THEN dials + 1 ELSE dials
         /\ triedTLS' = FALSE
         /\ failedAfter' = FALSE
         /\ sig' = FALSE

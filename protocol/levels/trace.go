@@ -10,10 +10,6 @@ import (
 	"github.com/bttls/bttls/protocol/transport"
 )
 
-// traceMaxDials is MaxDials in models/tla/Negotiation.cfg: a traced
-// connection (one spec behaviour) holds at most this many dials.
-const traceMaxDials = 3
-
 // tracer records the negotiation events of Connect (docs/model.md, "Trace
 // validation"). Each event is one step of models/tla/Negotiation.tla, and
 // a traced connection ("conn") is one behaviour of it: what the spec keeps
@@ -36,10 +32,9 @@ type chainKey struct {
 
 // chain is the spec state of one traced connection between Connects.
 type chain struct {
-	id    string
-	dials int
-	pin   bool // the spec's pin: set by tls-ok
-	hint  bool // a TLS hint was recorded
+	id   string
+	pin  bool // the spec's pin: set by tls-ok
+	hint bool // a TLS hint was recorded
 	// redial: the last Connect ended where the spec may Dial again (a TLS
 	// session or a give-up), and none is running on this chain now.
 	redial bool
@@ -82,7 +77,7 @@ func (tr *tracer) begin(e env.Env, addr string, tor *transport.Torrent, sec *Sec
 	key := chainKey{remote: addr, infoHash: tor.InfoHash}
 	tr.mu.Lock()
 	ch := tr.chains[key]
-	if ch == nil || !(k.Pinned && ch.pin && ch.redial && ch.dials < traceMaxDials) {
+	if ch == nil || !(k.Pinned && ch.pin && ch.redial) {
 		tr.n++
 		id := fmt.Sprintf("c%d", tr.n)
 		if tr.local != "" {
@@ -94,7 +89,6 @@ func (tr *tracer) begin(e env.Env, addr string, tor *transport.Torrent, sec *Sec
 	ch.redial = false
 	hint := k.Hint.TLS && !ch.hint
 	ch.hint = ch.hint || k.Hint.TLS
-	ch.dials++
 	tr.mu.Unlock()
 	ct := &connTrace{tr: tr, e: e, ch: ch, pinned: k.Pinned,
 		base: trace.Event{Conn: ch.id, Local: tr.local, Remote: addr, Level: level, Policy: policy}}
@@ -139,9 +133,6 @@ func (ct *connTrace) next(prev, kind transport.Kind) {
 		// Another TLS mode (Full Strict): the spec has no TLS-to-TLS step
 		// on one connection, and this is a new TCP connection anyway.
 		ct.emit(trace.GiveUp, "trying "+kind.String())
-		ct.tr.mu.Lock()
-		ct.ch.dials++
-		ct.tr.mu.Unlock()
 		ct.emit(trace.Dial, "")
 		ct.emit(trace.TLSAttempt, kind.String())
 	}
