@@ -237,3 +237,55 @@ func TestConnectTraceFullStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectTracePinnedPeerGone: a pinned address that stops answering
+// is given up on without fallback, in the connection that made the pin
+// (from a fresh initial state the spec would demand a fallback).
+func TestConnectTracePinnedPeerGone(t *testing.T) {
+	tor := torrent("gone")
+	server := newTransport(t, negotiate.Prefer, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				if tc, err := server.Accept(env.OS{}, c, registry{tor}, 2*time.Second); err == nil {
+					tc.Read(make([]byte, 1)) // until the client closes
+					tc.Close()
+				}
+			}()
+		}
+	}()
+	rec := &memRecorder{}
+	client := tracedTransport(t, negotiate.Prefer, rec)
+	addr := ln.Addr().String()
+	c, err := client.Connect(env.OS{}, addr, tor, transport.Hint{}, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	ln.Close()
+	for range 4 {
+		if _, err := client.Connect(env.OS{}, addr, tor, transport.Hint{}, 3*time.Second); err == nil {
+			t.Fatal("connected to a closed listener")
+		}
+	}
+	want := "dial tls-attempt tls-ok" + strings.Repeat(" dial tls-attempt tls-fail-before give-up", 4)
+	if got := rec.kinds(); got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	md, err := checker.Load("../../models/tla/Negotiation.tla", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, errs, err := md.ValidateTrace(rec.evs)
+	if err != nil || len(errs) != 0 || n != 1 {
+		t.Fatalf("%d connections, rejected: %v %v", n, errs, err)
+	}
+}
