@@ -132,6 +132,9 @@ type countRecorder struct{ n int }
 func (c *countRecorder) Record(trace.Event) { c.n++ }
 
 func TestTraceOffCostsNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not exact under the race detector")
+	}
 	tor := torrent("t")
 	// The hooks Connect calls allocate nothing when tracing is off.
 	var tr *tracer
