@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"runtime"
 	"time"
@@ -14,10 +15,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "bench",
-		summary: "measure the simulator: a flash crowd of N peers, speed, memory per peer, crypto floor",
-		run:     runBench,
+	register(cli.Command{
+		Name:    "bench",
+		Summary: "measure the simulator: a flash crowd of N peers, speed, memory per peer, crypto floor",
+		Run:     runBench,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"io"
 	"os"
 	"os/exec"
@@ -19,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "check", summary: "model-check a TLA+ spec (or validate a negotiation trace against it)", run: runCheck})
+	register(cli.Command{Name: "check", Summary: "model-check a TLA+ spec (or validate a negotiation trace against it)", Run: runCheck})
 }
 
 const checkHelp = `usage: btsim check [flags] SPEC.tla

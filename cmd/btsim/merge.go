@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,10 +14,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "merge",
-		summary: "combine the shard outputs of one sweep into what one machine would have written",
-		run:     runMerge,
+	register(cli.Command{
+		Name:    "merge",
+		Summary: "combine the shard outputs of one sweep into what one machine would have written",
+		Run:     runMerge,
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,10 +17,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "pairs",
-		summary: "measure connection setup between bttls clients and servers through censors and attackers",
-		run:     runPairs,
+	register(cli.Command{
+		Name:    "pairs",
+		Summary: "measure connection setup between bttls clients and servers through censors and attackers",
+		Run:     runPairs,
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,10 +26,10 @@ import (
 // use the system's randomness and runs would not repeat.
 
 func init() {
-	register(command{
-		name:    "run",
-		summary: "simulate one scenario (a TOML file) and print its summary",
-		run:     runRun,
+	register(cli.Command{
+		Name:    "run",
+		Summary: "simulate one scenario (a TOML file) and print its summary",
+		Run:     runRun,
 	})
 }
 

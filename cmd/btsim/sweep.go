@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,10 +23,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "sweep",
-		summary: "run a scenario over a parameter grid and seeds (or one shard of it); mean ± 95% CI and plots",
-		run:     runSweep,
+	register(cli.Command{
+		Name:    "sweep",
+		Summary: "run a scenario over a parameter grid and seeds (or one shard of it); mean ± 95% CI and plots",
+		Run:     runSweep,
 	})
 }
 
@@ -142,7 +143,7 @@ func sweepMain(studyPath string, paramSpecs []string, seeds int, firstSeed uint6
 	}
 	command := runCommand
 	if study.Command != "" && study.Command != "run" {
-		if _, ok := commands[study.Command]; !ok {
+		if !commands.Has(study.Command) {
 			return fmt.Errorf("%s: sweep.command %q is not a btsim command", studyPath, study.Command)
 		}
 		command = []string{study.Command}

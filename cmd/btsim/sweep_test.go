@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 // that a sweep's subprocesses (os.Executable) are this binary.
 func TestMain(m *testing.M) {
 	if os.Getenv("BTSIM_MAIN") == "1" {
-		register(command{name: "toy-run", run: toyRun})
+		register(cli.Command{Name: "toy-run", Run: toyRun})
 		if os.Getenv("BTSIM_TOY_RUN") == "1" {
 			runCommand = []string{"toy-run"} // sweeps started by scripts
 		}

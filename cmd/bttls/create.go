@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"strconv"
 	"strings"
@@ -13,10 +14,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "create",
-		summary: "make a .torrent (BitTorrent v1) for a file or a directory",
-		run:     runCreate,
+	register(cli.Command{
+		Name:    "create",
+		Summary: "make a .torrent (BitTorrent v1) for a file or a directory",
+		Run:     runCreate,
 	})
 }
 

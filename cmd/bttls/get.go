@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,10 +18,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "get",
-		summary: "download a torrent (a .torrent file or a magnet link)",
-		run:     runGet,
+	register(cli.Command{
+		Name:    "get",
+		Summary: "download a torrent (a .torrent file or a magnet link)",
+		Run:     runGet,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,10 +18,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "seed",
-		summary: "serve a file to other peers",
-		run:     runSeed,
+	register(cli.Command{
+		Name:    "seed",
+		Summary: "serve a file to other peers",
+		Run:     runSeed,
 	})
 }
 

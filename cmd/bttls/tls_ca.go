@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,10 +19,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "ca",
-		summary: "Full Strict swarm CAs: make one, make a torrent Full Strict, issue and fetch peer certificates",
-		run:     runCA,
+	register(cli.Command{
+		Name:    "ca",
+		Summary: "Full Strict swarm CAs: make one, make a torrent Full Strict, issue and fetch peer certificates",
+		Run:     runCA,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -11,10 +12,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "strict",
-		summary: "make an existing torrent Strict, or rotate a Strict torrent's secret",
-		run:     runStrict,
+	register(cli.Command{
+		Name:    "strict",
+		Summary: "make an existing torrent Strict, or rotate a Strict torrent's secret",
+		Run:     runStrict,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/bttls/bttls/internal/cli"
 	"log"
 	"os"
 	"os/signal"
@@ -16,10 +17,10 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "tracker",
-		summary: "run an HTTP BitTorrent tracker (BEP 3/7/23/48) that also signals bttls support",
-		run:     runTracker,
+	register(cli.Command{
+		Name:    "tracker",
+		Summary: "run an HTTP BitTorrent tracker (BEP 3/7/23/48) that also signals bttls support",
+		Run:     runTracker,
 	})
 }
 
