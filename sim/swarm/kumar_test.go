@@ -60,12 +60,11 @@ latency = "10ms"
 // TestKumarRossFlashCrowd runs a homogeneous flash crowd of real peers (one
 // seeder, 128 pieces) and compares it with the theoretical minimum
 // distribution time. The target is the last completion within 1.25× of the
-// minimum; today the peer (protocol/peer) reaches about 1.5–1.9× at the
-// 90th percentile, and a few peers stall for a minute in a flow-control
-// deadlock (both ends blocked writing while their readers wait for inbox
-// space, conn.go's readLoop), so the last completion is far off. The test
-// logs every factor and fails if the 90th percentile regresses past 2.25×
-// (measured over seeds 1-4: 1.6-1.9×).
+// minimum; the peer (protocol/peer) reaches about 1.55–1.65× (N=100 over
+// seeds 1–4: last 1.55–1.62×, p90 1.52–1.56×, upload utilisation 0.65–0.67;
+// N=40: last 1.64×). What is left is mostly the choker's pace (upload slots
+// rotate at 10 s rounds, and pieces spread from a 5 MB/s seeder). The test
+// logs every factor and fails if the last completion regresses past 1.8×.
 func TestKumarRossFlashCrowd(t *testing.T) {
 	n := 100
 	if testing.Short() {
@@ -92,7 +91,7 @@ func TestKumarRossFlashCrowd(t *testing.T) {
 	if f(res.Last) < 1 {
 		t.Errorf("the last completion %v beats the theoretical minimum %v: the network model gives away capacity", res.Last, bound)
 	}
-	if f(res.P90) > 2.25 {
-		t.Errorf("90th percentile completion %v is %.2f× the minimum %v (regression guard: ≤ 2.25×)", res.P90, f(res.P90), bound)
+	if f(res.Last) > 1.8 {
+		t.Errorf("the last completion %v is %.2f× the minimum %v (regression guard: ≤ 1.8×)", res.Last, f(res.Last), bound)
 	}
 }
