@@ -6,6 +6,8 @@ import (
 	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -58,7 +60,8 @@ func runBench(args []string) int {
 	seed := fs.Uint64("seed", 1, "seed of the run")
 	crypto := fs.String("crypto", "real", "real or modeled (see btsim run --help)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
-	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) to this file")
+	memLimit := fs.String("memory-limit", "", "soft limit on the Go heap (e.g. 16GiB): the collector runs more often near it instead of letting garbage double the heap")
+	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) taken at the peak of heap+stacks to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -100,6 +103,15 @@ latency = "20ms"
 transport = %q
 fraction = 1.0
 `, *seed, *size, *piece, *peers, *maxConns, *seedUp, *seedUp, *up, *down, *transport)
+	if *memLimit != "" {
+		size, err := scenario.ParseSize(*memLimit)
+		n := int64(size)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "btsim bench: --memory-limit %q: want a size such as 16GiB\n", *memLimit)
+			return 2
+		}
+		debug.SetMemoryLimit(n)
+	}
 	sc, err := scenario.Parse("bench flags", []byte(text))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
@@ -112,7 +124,7 @@ fraction = 1.0
 	}
 	fmt.Printf("calibration: %v\n", costs)
 
-	var peak uint64
+	var peak, peakHeap, peakStacks uint64
 	var lastSample time.Duration
 	opt := swarm.Options{Crypto: *crypto, Progress: func(done, total int, now time.Duration) {
 		if now-lastSample < 5*time.Second && done < total {
@@ -121,12 +133,20 @@ fraction = 1.0
 		lastSample = now
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapInuse+ms.StackInuse)
+		peakHeap, peakStacks = max(peakHeap, ms.HeapInuse), max(peakStacks, ms.StackInuse)
+		if cur := ms.HeapInuse + ms.StackInuse; cur > peak {
+			peak = cur
+			if *memProfile != "" {
+				// The heap profile at the end shows what survived the run;
+				// what costs memory per peer is what is live at the peak.
+				writePeakHeap(*memProfile)
+			}
+		}
 		if stderrIsTerminal() {
 			fmt.Fprintf(os.Stderr, "\rvirtual %6.0fs  completed %d/%d  heap+stacks %d MiB ", now.Seconds(), done, total, (ms.HeapInuse+ms.StackInuse)>>20)
 		}
 	}}
-	stop, err := startProfile(*cpuProfile, *memProfile)
+	stop, err := startProfile(*cpuProfile, "")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
 		return 1
@@ -142,8 +162,23 @@ fraction = 1.0
 	}
 	res.WriteSummary(os.Stdout)
 	floor := res.Floor(costs)
-	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
-		*peers, *transport, *size, *maxConns, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1),
+	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer; heap %d MiB, stacks %d MiB); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
+		*peers, *transport, *size, *maxConns, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1), peakHeap>>20, peakStacks>>20,
 		floor.Seconds(), res.CPU.Seconds(), res.CPU.Seconds()/max(floor.Seconds(), 1e-9))
 	return 0
+}
+
+// writePeakHeap writes the heap profile as of now (after a collection, so
+// inuse_space is what is live), replacing the previous peak's.
+func writePeakHeap(file string) {
+	runtime.GC()
+	f, err := os.Create(file)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: memprofile: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "btsim bench: memprofile: %v\n", err)
+	}
 }

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
@@ -26,6 +27,9 @@ type Content struct {
 		index int64
 		data  []byte
 	}
+	// scratch holds a piece or a block generated to compare or hash; the
+	// simulator runs one task at a time, as for cache.
+	scratch []byte
 }
 
 // NewContent generates the pieces of a size-byte torrent once to hash them,
@@ -86,4 +90,30 @@ func (c *Content) chunk(k int64) []byte {
 	rand.NewChaCha8(seed).Read(slot.data)
 	slot.index = k
 	return slot.data
+}
+
+// Equal reports whether p holds the content at offset off.
+func (c *Content) Equal(p []byte, off int64) bool {
+	for len(p) > 0 {
+		k := off / chunkSize
+		ch := c.chunk(k)[off-k*chunkSize:]
+		n := min(len(p), len(ch))
+		if !bytes.Equal(p[:n], ch[:n]) {
+			return false
+		}
+		p, off = p[n:], off+int64(n)
+	}
+	return true
+}
+
+// PieceSum is the SHA-1 of piece index as generated now, computed in full
+// each time (the cost of checking a piece a peer received).
+func (c *Content) PieceSum(index int) [20]byte {
+	n := c.Torrent.PieceSize(index)
+	if cap(c.scratch) < n {
+		c.scratch = make([]byte, n)
+	}
+	buf := c.scratch[:n]
+	c.ReadAt(buf, int64(index)*c.Torrent.PieceLength)
+	return sha1.Sum(buf)
 }

@@ -4,19 +4,21 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bttls/bttls/protocol/storage"
 )
 
 // Store is a storage.Storage over generated Content: verified pieces are a
-// bit each (their bytes are generated again when read), and only pieces in
-// flight hold bytes. Its SHA-1 checks are real, so a peer pays for hashing
-// as it would on disk.
+// bit each (their bytes are generated again when read), and so are pieces
+// in flight while every block written matches the content — only a piece
+// that received a differing block holds its bytes. Its SHA-1 checks are
+// real, so a peer pays for hashing as it would on disk.
 type Store struct {
 	c      *Content
 	have   []bool
 	nhave  int
-	staged map[int][]byte
+	staged map[int]*stagedPiece
 	closed bool
 	// OnComplete runs once, when the last piece passes its check.
 	OnComplete func()
@@ -26,7 +28,7 @@ var _ storage.Storage = (*Store)(nil)
 
 // NewStore returns a store holding every piece (seed) or none.
 func NewStore(c *Content, seed bool) *Store {
-	s := &Store{c: c, have: make([]bool, c.Torrent.NumPieces()), staged: map[int][]byte{}}
+	s := &Store{c: c, have: make([]bool, c.Torrent.NumPieces()), staged: map[int]*stagedPiece{}}
 	if seed {
 		for i := range s.have {
 			s.have[i] = true
@@ -68,29 +70,86 @@ func (s *Store) ReadBlock(index, begin int, p []byte) error {
 	return nil
 }
 
+// stagedPiece is a piece in flight: the ranges written, as long as they
+// all hold the content's bytes, else the piece's bytes themselves. The
+// piece that results is the same either way; holding bytes only for a
+// piece that went wrong keeps a peer's memory flat however many pieces it
+// has in flight.
+type stagedPiece struct {
+	ranges [][2]int
+	buf    []byte
+}
+
 func (s *Store) WriteBlock(index, begin int, p []byte) error {
 	if err := s.check(index, begin, len(p)); err != nil {
 		return err
 	}
-	buf := s.staged[index]
-	if buf == nil {
-		buf = make([]byte, s.c.Torrent.PieceSize(index))
-		s.staged[index] = buf
+	st := s.staged[index]
+	if st == nil {
+		st = &stagedPiece{}
+		s.staged[index] = st
 	}
-	copy(buf[begin:], p)
+	off := int64(index)*s.c.Torrent.PieceLength + int64(begin)
+	if st.buf == nil {
+		if s.c.Equal(p, off) {
+			st.ranges = append(st.ranges, [2]int{begin, begin + len(p)})
+			return nil
+		}
+		st.buf = s.materialize(index, st)
+	}
+	copy(st.buf[begin:], p)
 	return nil
+}
+
+// materialize returns the bytes of a piece whose written ranges hold the
+// content (zeros where nothing was written).
+func (s *Store) materialize(index int, st *stagedPiece) []byte {
+	buf := make([]byte, s.c.Torrent.PieceSize(index))
+	base := int64(index) * s.c.Torrent.PieceLength
+	for _, r := range st.ranges {
+		s.c.ReadAt(buf[r[0]:r[1]], base+int64(r[0]))
+	}
+	st.ranges = nil
+	return buf
+}
+
+// covered reports whether ranges cover [0, n).
+func covered(ranges [][2]int, n int) bool {
+	slices.SortFunc(ranges, func(a, b [2]int) int { return a[0] - b[0] })
+	end := 0
+	for _, r := range ranges {
+		if r[0] > end {
+			return false
+		}
+		end = max(end, r[1])
+	}
+	return end >= n
 }
 
 func (s *Store) FinishPiece(index int) error {
 	if err := s.check(index, 0, 0); err != nil {
 		return err
 	}
-	buf := s.staged[index]
+	st := s.staged[index]
 	delete(s.staged, index)
 	if s.have[index] {
 		return nil
 	}
-	if buf == nil || sha1.Sum(buf) != s.c.Torrent.Pieces[index] {
+	if st == nil {
+		return fmt.Errorf("swarm: piece %d: %w", index, storage.ErrHashMismatch)
+	}
+	var sum [20]byte
+	switch {
+	case st.buf != nil:
+		sum = sha1.Sum(st.buf)
+	case covered(st.ranges, s.c.Torrent.PieceSize(index)):
+		// Every byte is the content's: hash it as generated (the check
+		// costs what it would on the received bytes).
+		sum = s.c.PieceSum(index)
+	default:
+		sum = sha1.Sum(s.materialize(index, st))
+	}
+	if sum != s.c.Torrent.Pieces[index] {
 		return fmt.Errorf("swarm: piece %d: %w", index, storage.ErrHashMismatch)
 	}
 	s.have[index] = true

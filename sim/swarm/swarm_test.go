@@ -206,3 +206,49 @@ func TestEventLogIsTheDigestInput(t *testing.T) {
 		t.Fatalf("event log has %d lines: %.200s", lines, a.String())
 	}
 }
+
+// TestStoreStagedPieces checks that a piece in flight held as ranges (its
+// blocks matched the content) and one held as bytes (a block differed)
+// pass or fail their check exactly as the received bytes would.
+func TestStoreStagedPieces(t *testing.T) {
+	c, err := NewContent(64<<10, 32<<10, 9, "http://tracker:6969/announce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := make([]byte, 32<<10)
+	c.ReadAt(good, 0)
+	bad := append([]byte(nil), good...)
+	bad[20_000] ^= 0x80
+	type write struct {
+		begin int
+		data  []byte
+	}
+	tests := []struct {
+		name   string
+		writes []write
+		ok     bool
+	}{
+		{"whole", []write{{0, good}}, true},
+		{"blocks out of order", []write{{16 << 10, good[16<<10:]}, {0, good[:16<<10]}}, true},
+		{"hole", []write{{0, good[:16<<10]}, {(16 << 10) + 1, good[(16<<10)+1:]}}, false},
+		{"nothing", nil, false},
+		{"corrupt block", []write{{0, good[:16<<10]}, {16 << 10, bad[16<<10:]}}, false},
+		{"corrupt then rewritten", []write{{0, bad}, {16 << 10, good[16<<10:]}}, true},
+		{"good then corrupt", []write{{0, good}, {16 << 10, bad[16<<10:]}}, false},
+		{"corrupt, hole", []write{{16 << 10, bad[16<<10:]}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewStore(c, false)
+			for _, w := range tt.writes {
+				if err := s.WriteBlock(0, w.begin, w.data); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := s.FinishPiece(0)
+			if tt.ok && err != nil || !tt.ok && !errors.Is(err, storage.ErrHashMismatch) {
+				t.Fatalf("FinishPiece: %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
