@@ -85,11 +85,10 @@ type conn struct {
 	inboxBufs  [][]byte
 	inboxBytes int
 	// wq is output handed to the writer task, in order; wqBytes counts it
-	// until written (the buffer being written included). wfree keeps a
-	// few written buffers for reuse.
+	// until written (the buffer being written included). Written buffers
+	// go back to writeBufs, shared by every connection.
 	wq         [][]byte
 	wqBytes    int
-	wfree      [][]byte
 	writerGone bool
 	closed     bool
 	err        error
@@ -375,20 +374,12 @@ func (cn *conn) write(r session.Ready) error {
 }
 
 // newBuf returns an empty buffer, a written one when there is one.
-func (cn *conn) newBuf() []byte {
-	cn.mu.Lock()
-	defer cn.mu.Unlock()
-	if n := len(cn.wfree); n > 0 {
-		b := cn.wfree[n-1]
-		cn.wfree = cn.wfree[:n-1]
-		return b[:0]
-	}
-	return nil
-}
+func (cn *conn) newBuf() []byte { return getWriteBuf() }
 
 // enqueue hands buf to the writer task.
 func (cn *conn) enqueue(buf []byte) {
 	if len(buf) == 0 {
+		putWriteBuf(buf)
 		return
 	}
 	cn.mu.Lock()
@@ -406,7 +397,7 @@ func (cn *conn) writeLoop() {
 	defer func() {
 		cn.mu.Lock()
 		cn.writerGone = true
-		cn.wq, cn.wfree = nil, nil
+		cn.wq = nil
 		cn.mu.Unlock()
 		cn.wdone.Notify()
 	}()
@@ -437,10 +428,8 @@ func (cn *conn) writeLoop() {
 		_, err := cn.tc.Write(buf)
 		cn.mu.Lock()
 		cn.wqBytes -= len(buf)
-		if cap(buf) <= maxKeptWriteBuf && len(cn.wfree) < 2 {
-			cn.wfree = append(cn.wfree, buf[:0])
-		}
 		cn.mu.Unlock()
+		putWriteBuf(buf)
 		if err != nil {
 			cn.fail(fmt.Errorf("peer: writing: %w", err))
 			return
