@@ -28,6 +28,9 @@ type CreateOptions struct {
 	// CreatedBy and Comment go in the top-level dict when set.
 	CreatedBy string
 	Comment   string
+	// Version is "v1" (or empty), "hybrid" (BEP 52 and v1 keys in one info
+	// dict) or "v2" (BEP 52 only). Hybrid and v2 need a single file.
+	Version string
 }
 
 // ChoosePieceLength picks the power of two in 16 KiB..16 MiB that gives
@@ -83,17 +86,50 @@ func Create(path string, opts CreateOptions) ([]byte, error) {
 	}
 	r := &filesReader{root: path, dir: fi.IsDir(), files: files}
 	defer r.close()
-	pieces, err := hashPieces(r, total, pl)
+	v1, v2 := true, false
+	switch opts.Version {
+	case "", "v1":
+	case "hybrid":
+		v2 = true
+	case "v2":
+		v1, v2 = false, true
+	default:
+		return nil, fmt.Errorf("meta: version %q: want v1, hybrid or v2", opts.Version)
+	}
+	if v2 && fi.IsDir() {
+		return nil, fmt.Errorf("meta: %s is a directory: %s torrents are made of a single file only", path, opts.Version)
+	}
+	pieces, roots, err := hashPieces(r, total, pl, v2)
 	if err != nil {
 		return nil, fmt.Errorf("meta: hashing %s: %w", path, err)
 	}
-	info := metainfo.Info{Name: filepath.Base(filepath.Clean(path)), PieceLength: pl, Pieces: pieces}
-	if fi.IsDir() {
+	info := metainfo.Info{Name: filepath.Base(filepath.Clean(path)), PieceLength: pl}
+	var layers map[string]string
+	if v2 {
+		root := fileRootV2(roots, total, pl)
+		info.MetaVersion = 2
+		info.FileTree = metainfo.FileTree{Dir: map[string]metainfo.FileTree{
+			info.Name: {File: metainfo.FileTreeFile{Length: total, PiecesRoot: string(root[:])}},
+		}}
+		if total > pl {
+			layer := make([]byte, 0, 32*len(roots))
+			for _, h := range roots {
+				layer = append(layer, h[:]...)
+			}
+			layers = map[string]string{string(root[:]): string(layer)}
+		}
+	}
+	switch {
+	case !v1:
+	case fi.IsDir():
 		for _, f := range files {
 			info.Files = append(info.Files, metainfo.FileInfo{Path: f.Path, Length: f.Length})
 		}
-	} else {
+	default:
 		info.Length = total
+	}
+	if v1 {
+		info.Pieces = pieces
 	}
 	if err := checkName(info.Name); err != nil {
 		return nil, fmt.Errorf("meta: torrent name: %w", err)
@@ -102,11 +138,11 @@ func Create(path string, opts CreateOptions) ([]byte, error) {
 		p := true
 		info.Private = &p
 	}
-	infoBytes, err := bencode.Marshal(info)
+	infoBytes, err := marshalInfo(&info)
 	if err != nil {
 		return nil, fmt.Errorf("meta: encoding info dict: %w", err)
 	}
-	mi := metainfo.MetaInfo{InfoBytes: infoBytes, CreatedBy: opts.CreatedBy, Comment: opts.Comment}
+	mi := metainfo.MetaInfo{InfoBytes: infoBytes, CreatedBy: opts.CreatedBy, Comment: opts.Comment, PieceLayers: layers}
 	if len(opts.Trackers) > 0 {
 		mi.Announce = opts.Trackers[0]
 		if len(opts.Trackers) > 1 {
@@ -207,20 +243,51 @@ func (r *filesReader) close() {
 	}
 }
 
-func hashPieces(r io.Reader, size, pl int64) ([]byte, error) {
+// hashPieces returns the v1 SHA-1 of every piece, and with v2 each
+// piece's BEP 52 merkle root as well.
+func hashPieces(r io.Reader, size, pl int64, v2 bool) ([]byte, [][32]byte, error) {
 	buf := make([]byte, pl)
 	out := make([]byte, 0, 20*((size+pl-1)/pl))
+	var roots [][32]byte
 	for left := size; left > 0; {
 		n := min(left, pl)
 		if _, err := io.ReadFull(r, buf[:n]); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return nil, errors.New("file shrank while being read")
+				return nil, nil, errors.New("file shrank while being read")
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		h := sha1.Sum(buf[:n])
 		out = append(out, h[:]...)
+		if v2 {
+			roots = append(roots, PieceRootV2(buf[:n], pl, size <= pl))
+		}
 		left -= n
 	}
-	return out, nil
+	return out, roots, nil
+}
+
+// infoV2 is the info dict of a single-file hybrid or v2 torrent. The
+// metainfo.Info encoder would not call FileTree's pointer-receiver
+// marshaler on a struct field, so the file tree goes in already encoded.
+type infoV2 struct {
+	FileTree    bencode.Bytes `bencode:"file tree"`
+	Length      int64         `bencode:"length,omitempty"`
+	MetaVersion int64         `bencode:"meta version"`
+	Name        string        `bencode:"name"`
+	PieceLength int64         `bencode:"piece length"`
+	Pieces      []byte        `bencode:"pieces,omitempty"`
+	Private     *bool         `bencode:"private,omitempty"`
+}
+
+// marshalInfo encodes an info dict, v1 exactly as before.
+func marshalInfo(info *metainfo.Info) ([]byte, error) {
+	if info.MetaVersion != 2 {
+		return bencode.Marshal(*info)
+	}
+	ft, err := info.FileTree.MarshalBencode()
+	if err != nil {
+		return nil, err
+	}
+	return bencode.Marshal(infoV2{FileTree: ft, Length: info.Length, MetaVersion: 2, Name: info.Name, PieceLength: info.PieceLength, Pieces: info.Pieces, Private: info.Private})
 }

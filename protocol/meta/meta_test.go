@@ -3,6 +3,7 @@ package meta
 import (
 	"bytes"
 	"crypto/sha1"
+	"crypto/sha256"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -125,12 +126,32 @@ func TestParseMagnetRejects(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("d4:infod6:lengthi5e4:name1:a12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee"))
 	f.Add([]byte("d8:announce3:abce"))
+	// Hybrid and v2 seeds: one piece, and several pieces with a piece layer.
+	for _, n := range []int{100, 40000} {
+		for _, v := range []string{"hybrid", "v2"} {
+			p := filepath.Join(f.TempDir(), "d")
+			os.WriteFile(p, bytes.Repeat([]byte{byte(n)}, n), 0o644)
+			raw, err := Create(p, CreateOptions{Version: v, PieceLength: 16 << 10})
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tor, err := Parse(b)
 		if err != nil {
 			return
 		}
-		if tor.NumPieces() == 0 || tor.Length <= 0 || sha1.Sum(tor.InfoBytes) != tor.InfoHash {
+		v1 := sha1.Sum(tor.InfoBytes)
+		v2 := sha256.Sum256(tor.InfoBytes)
+		switch {
+		case tor.MetaVersion == 2 && tor.InfoHashV2 != v2,
+			tor.PureV2() && (!bytes.Equal(tor.InfoHash[:], v2[:20]) || len(tor.PiecesV2) != tor.NumPieces()),
+			!tor.PureV2() && (tor.InfoHash != v1 || len(tor.Pieces) != tor.NumPieces()):
+			t.Fatalf("accepted a torrent with inconsistent hashes: %+v", tor)
+		}
+		if tor.NumPieces() == 0 || tor.Length <= 0 {
 			t.Fatalf("accepted an inconsistent torrent: %+v", tor)
 		}
 	})

@@ -1,5 +1,5 @@
-// Package meta loads, checks and creates BitTorrent v1 metainfo (.torrent
-// files, BEP 3) and parses magnet links (BEP 9). It keeps the raw bytes of
+// Package meta loads, checks and creates BitTorrent metainfo (.torrent
+// files: v1 of BEP 3, hybrid and single-file v2 of BEP 52) and parses magnet links (BEP 9). It keeps the raw bytes of
 // the info dict and of the whole file, so other layers (the TLS levels) can
 // read keys this package does not know.
 package meta
@@ -35,15 +35,27 @@ type File struct {
 	Offset int64
 }
 
-// Torrent is a checked v1 torrent.
+// Torrent is a checked torrent: v1, hybrid (v1 and v2 in one info dict)
+// or pure v2.
 type Torrent struct {
+	// InfoHash is the 20-byte infohash of BEP 3 handshakes: the SHA-1 of
+	// the info dict for v1 and hybrid torrents, the v2 infohash truncated
+	// to 20 bytes for pure v2 ones (BEP 52).
 	InfoHash    [20]byte
 	Name        string
 	PieceLength int64
 	// Length is the total of all files' lengths.
 	Length int64
+	// Pieces are the v1 SHA-1 piece hashes (nil for a pure v2 torrent).
 	Pieces [][20]byte
-	Files  []File
+	// MetaVersion is 2 for hybrid and v2 torrents (BEP 52), else 1.
+	MetaVersion int
+	// InfoHashV2 is the SHA-256 of the info dict when MetaVersion is 2.
+	InfoHashV2 [32]byte
+	// PiecesV2 holds a pure v2 torrent's per-piece merkle roots (its piece
+	// layer, or the pieces root when the file is one piece); nil otherwise.
+	PiecesV2 [][32]byte
+	Files    []File
 	// MultiFile is true when the info dict has "files" (the name is a directory).
 	MultiFile bool
 	Private   bool
@@ -59,11 +71,14 @@ type Torrent struct {
 }
 
 // NumPieces is the number of pieces.
-func (t *Torrent) NumPieces() int { return len(t.Pieces) }
+func (t *Torrent) NumPieces() int { return max(len(t.Pieces), len(t.PiecesV2)) }
+
+// PureV2 reports whether t is a v2 torrent without v1 piece hashes.
+func (t *Torrent) PureV2() bool { return t.MetaVersion == 2 && len(t.Pieces) == 0 }
 
 // PieceSize is the length of piece i: PieceLength except for the last piece.
 func (t *Torrent) PieceSize(i int) int {
-	if i == len(t.Pieces)-1 {
+	if i == t.NumPieces()-1 {
 		return int(t.Length - int64(i)*t.PieceLength)
 	}
 	return int(t.PieceLength)
@@ -112,7 +127,7 @@ func Parse(raw []byte) (*Torrent, error) {
 			}
 		}
 	}
-	t, err := FromInfo(mi.InfoBytes, trackers)
+	t, err := fromInfo(mi.InfoBytes, trackers, mi.PieceLayers)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +145,13 @@ func contains(l []string, s string) bool {
 }
 
 // FromInfo builds a torrent from a bencoded info dict (for instance one
-// fetched with BEP 9) and a list of trackers.
+// fetched with BEP 9) and a list of trackers. A pure v2 torrent of more
+// than one piece needs its piece layers, which an info dict alone lacks.
 func FromInfo(infoBytes []byte, trackers []string) (*Torrent, error) {
+	return fromInfo(infoBytes, trackers, nil)
+}
+
+func fromInfo(infoBytes []byte, trackers []string, layers map[string]string) (*Torrent, error) {
 	var info metainfo.Info
 	if err := bencode.Unmarshal(infoBytes, &info); err != nil {
 		return nil, fmt.Errorf("meta: info dict: %w", err)
@@ -144,12 +164,26 @@ func FromInfo(infoBytes []byte, trackers []string) (*Torrent, error) {
 		Trackers:    trackers,
 		InfoBytes:   append([]byte(nil), infoBytes...),
 		MultiFile:   len(info.Files) > 0,
+		MetaVersion: 1,
 	}
 	if err := checkName(info.Name); err != nil {
 		return nil, fmt.Errorf("meta: info dict name: %w", err)
 	}
 	if info.PieceLength < MinPieceLength || info.PieceLength > MaxPieceLength {
 		return nil, fmt.Errorf("meta: piece length %d outside %d..%d", info.PieceLength, MinPieceLength, MaxPieceLength)
+	}
+	switch info.MetaVersion {
+	case 0, 1:
+	case 2:
+		if len(info.Pieces) == 0 {
+			if err := fromV2(t, &info, layers); err != nil {
+				return nil, err
+			}
+			copy(t.InfoHash[:], t.InfoHashV2[:20])
+			return t, nil
+		}
+	default:
+		return nil, fmt.Errorf("meta: meta version %d not supported (want 1 or 2)", info.MetaVersion)
 	}
 	if len(info.Pieces)%20 != 0 {
 		return nil, fmt.Errorf("meta: pieces field is %d bytes, not a multiple of 20", len(info.Pieces))
@@ -195,6 +229,11 @@ func FromInfo(infoBytes []byte, trackers []string) (*Torrent, error) {
 	t.Pieces = make([][20]byte, want)
 	for i := range t.Pieces {
 		copy(t.Pieces[i][:], info.Pieces[20*i:])
+	}
+	if info.MetaVersion == 2 {
+		if err := fromV2(t, &info, layers); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
 }

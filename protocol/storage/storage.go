@@ -29,7 +29,8 @@ type Storage interface {
 	// WriteBlock stages p at offset begin of piece index, which is not yet
 	// verified. Staged bytes are invisible to ReadBlock.
 	WriteBlock(index, begin int, p []byte) error
-	// FinishPiece checks the staged piece's SHA-1. On a match it becomes
+	// FinishPiece checks the staged piece (VerifyPiece: its SHA-1, or for a
+	// pure v2 torrent its merkle root). On a match it becomes
 	// readable and it is stored at its final place; otherwise the staged
 	// bytes are dropped and ErrHashMismatch returned (wrapped).
 	FinishPiece(index int) error
@@ -49,6 +50,14 @@ func checkBlock(t *meta.Torrent, index, begin, n int) error {
 }
 
 // VerifyPiece reports whether data is piece index of t.
+// v1 and hybrid torrents check the v1 SHA-1; pure v2 ones the merkle root
+// of the piece's 16 KiB blocks against the piece layer (BEP 52).
 func VerifyPiece(t *meta.Torrent, index int, data []byte) bool {
-	return len(data) == t.PieceSize(index) && sha1.Sum(data) == t.Pieces[index]
+	if len(data) != t.PieceSize(index) {
+		return false
+	}
+	if t.PureV2() {
+		return meta.PieceRootV2(data, t.PieceLength, t.NumPieces() == 1) == t.PiecesV2[index]
+	}
+	return sha1.Sum(data) == t.Pieces[index]
 }
