@@ -16,7 +16,7 @@ import (
 func init() {
 	register(cli.Command{
 		Name:    "create",
-		Summary: "make a .torrent (BitTorrent v1) for a file or a directory",
+		Summary: "make a .torrent (BitTorrent v1, hybrid or v2) for a file or a directory",
 		Run:     runCreate,
 	})
 }
@@ -30,10 +30,18 @@ The piece length is chosen to give about 1000-2000 pieces (a power of two
 from 16 KiB to 16 MiB) unless --piece-length says otherwise. It prints the
 infohash and a magnet link.
 
+--hybrid adds BitTorrent v2 (BEP 52: a file tree with a SHA-256 merkle
+root per file, and piece layers) to the v1 keys, so v1 and v2 clients
+share one swarm; peers handshake and key Basic TLS on the v1 infohash.
+--v2 writes BitTorrent v2 only: peers handshake on the v2 infohash cut to
+20 bytes and key Basic TLS on the whole 32-byte v2 infohash. Both take a
+single FILE (not a directory) for now.
+
 Examples:
   bttls create movie.mkv -o movie.torrent
   bttls create movie.mkv -o movie.torrent --tracker http://127.0.0.1:6969/announce
   bttls create big.iso -o big.torrent --piece-length 4MiB
+  bttls create movie.mkv -o movie.torrent --hybrid
 
 flags:
 `
@@ -50,6 +58,8 @@ func runCreate(args []string) int {
 	pieceLen := fs.String("piece-length", "", "piece length, a power of two from 16KiB to 64MiB (e.g. 262144, 256KiB, 4MiB); default: automatic")
 	private := fs.Bool("private", false, "mark the torrent private (BEP 27: peers only from its trackers, no PEX)")
 	comment := fs.String("comment", "", "comment stored in the .torrent")
+	hybrid := fs.Bool("hybrid", false, "make a hybrid v1+v2 torrent (BEP 52; a single file)")
+	v2only := fs.Bool("v2", false, "make a v2-only torrent (BEP 52; a single file; v1-only clients cannot use it)")
 	tlsc := addTLSCreateFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -67,6 +77,15 @@ func runCreate(args []string) int {
 		return 2
 	}
 	opts := meta.CreateOptions{Trackers: *trackers, Private: *private, Comment: *comment, CreatedBy: "bttls"}
+	switch {
+	case *hybrid && *v2only:
+		fmt.Fprintln(os.Stderr, "bttls create: --hybrid and --v2 exclude each other (a hybrid torrent is already v2 as well as v1)")
+		return 2
+	case *hybrid:
+		opts.Version = "hybrid"
+	case *v2only:
+		opts.Version = "v2"
+	}
 	if *pieceLen != "" {
 		n, err := parseSize(*pieceLen)
 		if err != nil {
@@ -95,8 +114,18 @@ func runCreate(args []string) int {
 		return 1
 	}
 	fmt.Printf("created %s: %s, %d bytes, %d pieces of %s\n", *out, t.Name, t.Length, t.NumPieces(), formatSize(t.PieceLength))
-	fmt.Printf("infohash: %s\n", t.InfoHashHex())
-	fmt.Printf("magnet:   %s\n", t.MagnetLink())
+	switch {
+	case t.PureV2():
+		fmt.Printf("infohash v2: %x (handshakes use its first 20 bytes)\n", t.InfoHashV2)
+		fmt.Println("magnet:   none (a v2-only torrent is shared as its .torrent file here)")
+	case t.MetaVersion == 2:
+		fmt.Printf("infohash: %s\n", t.InfoHashHex())
+		fmt.Printf("infohash v2: %x\n", t.InfoHashV2)
+		fmt.Printf("magnet:   %s\n", t.MagnetLink())
+	default:
+		fmt.Printf("infohash: %s\n", t.InfoHashHex())
+		fmt.Printf("magnet:   %s\n", t.MagnetLink())
+	}
 	for _, n := range notes {
 		fmt.Println(n)
 	}
