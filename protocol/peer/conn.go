@@ -25,6 +25,11 @@ const (
 	// writes keep syscalls few without a large buffer per connection.
 	uploadChunk = 4
 	readBufSize = 4 << 10
+	// tlsReadBufSize replaces it over TLS, which holds a whole decrypted
+	// record already: our buffer only saves calls into it for small
+	// messages, and large reads (blocks) bypass it. Thousands of simulated
+	// connections each save the difference.
+	tlsReadBufSize = 512
 	// fastReadBufSize replaces it once a connection has carried
 	// fastReadAfter bytes: fewer, larger reads for the busy ones only.
 	fastReadBufSize = 64 << 10
@@ -445,10 +450,13 @@ func putUint32(b []byte, v uint32) {
 // readLoop decodes messages into the inbox, pausing while it is full.
 func (cn *conn) readLoop() {
 	e := cn.t.c.e
-	br := bufio.NewReaderSize(cn.tc, readBufSize)
+	size, total := readBufSize, 0
+	if cn.tc.Kind.IsTLS() {
+		size, total = tlsReadBufSize, fastReadAfter // no larger buffer either
+	}
+	br := bufio.NewReaderSize(cn.tc, size)
 	r := wire.NewReader(br)
 	var pooled []byte
-	total := 0
 	r.Alloc = func(n int) []byte {
 		pooled = cn.t.c.getBuf(n)
 		if pooled != nil {
