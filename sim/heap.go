@@ -11,8 +11,11 @@ type event struct {
 	index int    // position in the heap; -1 once popped or cancelled
 }
 
-// eventHeap is a binary min-heap on (at, seq) that supports removal, so
-// cancelled timers (read deadlines, dial timeouts) do not pile up.
+// eventHeap is a 4-ary min-heap on (at, seq) that supports removal, so
+// cancelled timers (read deadlines, dial timeouts) do not pile up. Four
+// children per node halve the depth that every pop sifts through, with the
+// children side by side in memory; (at, seq) is a total order, so the
+// order events come out in does not depend on the heap's shape.
 type eventHeap []*event
 
 func (h eventHeap) less(i, j int) bool {
@@ -69,7 +72,7 @@ func (h *eventHeap) remove(e *event) {
 
 func (h eventHeap) up(i int) {
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !h.less(i, p) {
 			return
 		}
@@ -81,13 +84,15 @@ func (h eventHeap) up(i int) {
 func (h eventHeap) down(i int) {
 	n := len(h)
 	for {
-		l := 2*i + 1
+		l := 4*i + 1
 		if l >= n {
 			return
 		}
 		m := l
-		if r := l + 1; r < n && h.less(r, l) {
-			m = r
+		for c := l + 1; c < l+4 && c < n; c++ {
+			if h.less(c, m) {
+				m = c
+			}
 		}
 		if !h.less(m, i) {
 			return
