@@ -33,8 +33,10 @@ infohash and a magnet link.
 --hybrid adds BitTorrent v2 (BEP 52: a file tree with a SHA-256 merkle
 root per file, and piece layers) to the v1 keys, so v1 and v2 clients
 share one swarm; peers handshake and key Basic TLS on the v1 infohash.
+For a directory, BEP 47 pad files (zeros, never written to disk) start
+each file on a piece boundary, as v2 requires.
 --v2 writes BitTorrent v2 only: peers handshake on the v2 infohash cut to
-20 bytes and key Basic TLS on the whole 32-byte v2 infohash. Both take a
+20 bytes and key Basic TLS on the whole 32-byte v2 infohash. It takes a
 single FILE (not a directory) for now.
 
 Examples:
@@ -58,7 +60,7 @@ func runCreate(args []string) int {
 	pieceLen := fs.String("piece-length", "", "piece length, a power of two from 16KiB to 64MiB (e.g. 262144, 256KiB, 4MiB); default: automatic")
 	private := fs.Bool("private", false, "mark the torrent private (BEP 27: peers only from its trackers, no PEX)")
 	comment := fs.String("comment", "", "comment stored in the .torrent")
-	hybrid := fs.Bool("hybrid", false, "make a hybrid v1+v2 torrent (BEP 52; a single file)")
+	hybrid := fs.Bool("hybrid", false, "make a hybrid v1+v2 torrent (BEP 52; a file or a directory)")
 	v2only := fs.Bool("v2", false, "make a v2-only torrent (BEP 52; a single file; v1-only clients cannot use it)")
 	tlsc := addTLSCreateFlags(fs)
 	if err := fs.Parse(args); err != nil {

@@ -124,3 +124,84 @@ func TestV2HybridTransfer(t *testing.T) {
 		})
 	}
 }
+
+// ltMakeDir has python3-libtorrent write a hybrid torrent of a directory
+// (its BEP 47 pad files and all) and print both infohashes of a torrent.
+const ltMakeDir = `
+import libtorrent as lt, os, sys
+cmd, a, b = sys.argv[1:4]
+if cmd == 'make':
+    fs = lt.file_storage(); lt.add_files(fs, a)
+    ct = lt.create_torrent(fs, 16384)
+    lt.set_piece_hashes(ct, os.path.dirname(a))
+    open(b, 'wb').write(lt.bencode(ct.generate()))
+else:
+    hs = lt.torrent_info(a).info_hashes()
+    print(hs.v1, hs.v2)
+`
+
+// TestHybridDirTransfer: a multi-file hybrid made by bttls (checked by
+// libtorrent, pieces and all) and one made by libtorrent move between two
+// bttls processes over Basic; the files arrive whole and no pad file is
+// written to disk on either side.
+func TestHybridDirTransfer(t *testing.T) {
+	needLibtorrent(t)
+	bin := bttlsBin
+	dir := t.TempDir()
+	src := filepath.Join(dir, "set")
+	os.MkdirAll(filepath.Join(src, "sub"), 0o755)
+	files := map[string][]byte{"a": make([]byte, 70000), "sub/c": make([]byte, 5), "empty": nil, "z": make([]byte, 100000)}
+	for name, b := range files {
+		rand.Read(b)
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+	}
+	ours, theirs := filepath.Join(dir, "ours.torrent"), filepath.Join(dir, "theirs.torrent")
+	if out, err := runTLS(t, bin, "create", src, "-o", ours, "--hybrid", "--piece-length", "16KiB"); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("/usr/bin/python3", "-c", ltMakeDir, "make", src, theirs).CombinedOutput(); err != nil {
+		t.Fatalf("libtorrent create: %v\n%s", err, out)
+	}
+	// libtorrent checks our data against our torrent (v1 and v2 hashes).
+	out, err := exec.Command("/usr/bin/python3", "-c", ltCheckV2, dir, ours).CombinedOutput()
+	if err != nil {
+		t.Fatalf("libtorrent check: %v\n%s", err, out)
+	}
+	m, err := meta.Load(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s %x %x %d %d\n", ours, m.InfoHash, m.InfoHashV2, m.NumPieces(), m.NumPieces())
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("libtorrent disagrees; want\n%s\ngot\n%s", want, out)
+	}
+	for _, tor := range []string{ours, theirs} {
+		m, err := meta.Load(tor)
+		if err != nil {
+			t.Fatalf("%s: %v", tor, err)
+		}
+		out, err := exec.Command("/usr/bin/python3", "-c", ltMakeDir, "hashes", tor, "").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("%x %x", m.InfoHash, m.InfoHashV2) {
+			t.Fatalf("%s: libtorrent says %s, bttls %x %x", tor, out, m.InfoHash, m.InfoHashV2)
+		}
+		t.Run(filepath.Base(tor), func(t *testing.T) {
+			addr := freeTLSAddr(t)
+			seedLog := startTLSSeed(t, bin, tor, src, addr, "--tls=require", "--tls-state", "")
+			got := filepath.Join(t.TempDir(), "set")
+			log, err := runTLS(t, bin, "get", tor, "-o", got, "--peer", addr, "--no-tracker", "-q", "-v", "--timeout", "10s", "--tls=require", "--tls-state", "")
+			if err != nil || !strings.Contains(log, "tls-basic") {
+				t.Fatalf("get: %v\n%s\nseeder:\n%s", err, log, seedLog.String())
+			}
+			for name, b := range files {
+				if g, err := os.ReadFile(filepath.Join(got, name)); err != nil || !bytes.Equal(g, b) {
+					t.Errorf("%s: %v, %d bytes, want %d", name, err, len(g), len(b))
+				}
+			}
+			for _, d := range []string{src, got} {
+				if _, err := os.Stat(filepath.Join(d, ".pad")); err == nil {
+					t.Errorf("a pad file was written in %s", d)
+				}
+			}
+		})
+	}
+}

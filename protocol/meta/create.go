@@ -96,51 +96,62 @@ func Create(path string, opts CreateOptions) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("meta: version %q: want v1, hybrid or v2", opts.Version)
 	}
-	if v2 && fi.IsDir() {
-		return nil, fmt.Errorf("meta: %s is a directory: %s torrents are made of a single file only", path, opts.Version)
+	if !v1 && fi.IsDir() {
+		return nil, fmt.Errorf("meta: %s is a directory: v2-only torrents are made of a single file (--hybrid takes a directory)", path)
 	}
-	pieces, roots, err := hashPieces(r, total, pl, v2)
-	if err != nil {
-		return nil, fmt.Errorf("meta: hashing %s: %w", path, err)
-	}
-	info := metainfo.Info{Name: filepath.Base(filepath.Clean(path)), PieceLength: pl}
-	var layers map[string]string
-	if v2 {
-		root := fileRootV2(roots, total, pl)
-		info.MetaVersion = 2
-		info.FileTree = metainfo.FileTree{Dir: map[string]metainfo.FileTree{
-			info.Name: {File: metainfo.FileTreeFile{Length: total, PiecesRoot: string(root[:])}},
-		}}
-		if total > pl {
-			layer := make([]byte, 0, 32*len(roots))
-			for _, h := range roots {
-				layer = append(layer, h[:]...)
-			}
-			layers = map[string]string{string(root[:]): string(layer)}
-		}
-	}
-	switch {
-	case !v1:
-	case fi.IsDir():
-		for _, f := range files {
-			info.Files = append(info.Files, metainfo.FileInfo{Path: f.Path, Length: f.Length})
-		}
-	default:
-		info.Length = total
-	}
-	if v1 {
-		info.Pieces = pieces
-	}
-	if err := checkName(info.Name); err != nil {
+	name := filepath.Base(filepath.Clean(path))
+	if err := checkName(name); err != nil {
 		return nil, fmt.Errorf("meta: torrent name: %w", err)
 	}
+	var private *bool
 	if opts.Private {
 		p := true
-		info.Private = &p
+		private = &p
 	}
-	infoBytes, err := marshalInfo(&info)
-	if err != nil {
-		return nil, fmt.Errorf("meta: encoding info dict: %w", err)
+	var infoBytes []byte
+	var layers map[string]string
+	if v2 {
+		a, err := hashAligned(path, fi.IsDir(), files, pl)
+		if err != nil {
+			return nil, fmt.Errorf("meta: hashing %s: %w", path, err)
+		}
+		layers = a.layers
+		info := infoV2{MetaVersion: 2, Name: name, PieceLength: pl, Private: private}
+		tree := a.tree
+		if !fi.IsDir() {
+			tree = map[string]any{name: a.tree[files[0].Path[0]]}
+		}
+		if info.FileTree, err = bencode.Marshal(tree); err != nil {
+			return nil, fmt.Errorf("meta: encoding file tree: %w", err)
+		}
+		if v1 {
+			info.Pieces = a.pieces
+			if fi.IsDir() {
+				info.Files = a.v1Files
+			} else {
+				info.Length = total
+			}
+		}
+		infoBytes, err = bencode.Marshal(info)
+		if err != nil {
+			return nil, fmt.Errorf("meta: encoding info dict: %w", err)
+		}
+	} else {
+		pieces, err := hashPieces(r, total, pl)
+		if err != nil {
+			return nil, fmt.Errorf("meta: hashing %s: %w", path, err)
+		}
+		info := metainfo.Info{Name: name, PieceLength: pl, Pieces: pieces, Private: private}
+		if fi.IsDir() {
+			for _, f := range files {
+				info.Files = append(info.Files, metainfo.FileInfo{Path: f.Path, Length: f.Length})
+			}
+		} else {
+			info.Length = total
+		}
+		if infoBytes, err = bencode.Marshal(info); err != nil {
+			return nil, fmt.Errorf("meta: encoding info dict: %w", err)
+		}
 	}
 	mi := metainfo.MetaInfo{InfoBytes: infoBytes, CreatedBy: opts.CreatedBy, Comment: opts.Comment, PieceLayers: layers}
 	if len(opts.Trackers) > 0 {
@@ -243,51 +254,21 @@ func (r *filesReader) close() {
 	}
 }
 
-// hashPieces returns the v1 SHA-1 of every piece, and with v2 each
-// piece's BEP 52 merkle root as well.
-func hashPieces(r io.Reader, size, pl int64, v2 bool) ([]byte, [][32]byte, error) {
+func hashPieces(r io.Reader, size, pl int64) ([]byte, error) {
 	buf := make([]byte, pl)
 	out := make([]byte, 0, 20*((size+pl-1)/pl))
-	var roots [][32]byte
 	for left := size; left > 0; {
 		n := min(left, pl)
 		if _, err := io.ReadFull(r, buf[:n]); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return nil, nil, errors.New("file shrank while being read")
+				return nil, errors.New("file shrank while being read")
 			}
-			return nil, nil, err
+			return nil, err
 		}
 		h := sha1.Sum(buf[:n])
 		out = append(out, h[:]...)
-		if v2 {
-			roots = append(roots, PieceRootV2(buf[:n], pl, size <= pl))
-		}
 		left -= n
 	}
-	return out, roots, nil
+	return out, nil
 }
 
-// infoV2 is the info dict of a single-file hybrid or v2 torrent. The
-// metainfo.Info encoder would not call FileTree's pointer-receiver
-// marshaler on a struct field, so the file tree goes in already encoded.
-type infoV2 struct {
-	FileTree    bencode.Bytes `bencode:"file tree"`
-	Length      int64         `bencode:"length,omitempty"`
-	MetaVersion int64         `bencode:"meta version"`
-	Name        string        `bencode:"name"`
-	PieceLength int64         `bencode:"piece length"`
-	Pieces      []byte        `bencode:"pieces,omitempty"`
-	Private     *bool         `bencode:"private,omitempty"`
-}
-
-// marshalInfo encodes an info dict, v1 exactly as before.
-func marshalInfo(info *metainfo.Info) ([]byte, error) {
-	if info.MetaVersion != 2 {
-		return bencode.Marshal(*info)
-	}
-	ft, err := info.FileTree.MarshalBencode()
-	if err != nil {
-		return nil, err
-	}
-	return bencode.Marshal(infoV2{FileTree: ft, Length: info.Length, MetaVersion: 2, Name: info.Name, PieceLength: info.PieceLength, Pieces: info.Pieces, Private: info.Private})
-}

@@ -33,6 +33,10 @@ type File struct {
 	Length int64
 	// Offset is where the file starts in the concatenation of all files.
 	Offset int64
+	// Pad marks a BEP 47 pad file of a hybrid torrent: zeros that align
+	// the next file to a piece, never written to disk. (In a v1 torrent a
+	// pad file stays an ordinary file, as it always was here.)
+	Pad bool
 }
 
 // Torrent is a checked torrent: v1, hybrid (v1 and v2 in one info dict)
@@ -213,7 +217,8 @@ func fromInfo(infoBytes []byte, trackers []string, layers map[string]string) (*T
 				return nil, fmt.Errorf("meta: file %d path %q: %w", i, strings.Join(f.Path, "/"), err)
 			}
 		}
-		t.Files = append(t.Files, File{Path: append([]string(nil), f.Path...), Length: f.Length, Offset: t.Length})
+		t.Files = append(t.Files, File{Path: append([]string(nil), f.Path...), Length: f.Length, Offset: t.Length,
+			Pad: info.MetaVersion == 2 && strings.Contains(f.Attr, "p")})
 		t.Length += f.Length
 		if t.Length > 1<<50 {
 			return nil, errors.New("meta: total length over 1 PiB")

@@ -75,10 +75,13 @@ func fromV2(t *Torrent, info *metainfo.Info, layers map[string]string) error {
 		// Hybrid: v1 pieces verify the data; the file tree must describe
 		// the same data. For a single file that is the same name and length;
 		// a multi-file hybrid lists pad files on its v1 side only.
-		if !t.MultiFile && (len(files) != 1 || len(files[0].path) != 1 || files[0].path[0] != t.Name || files[0].length != t.Length) {
-			return errors.New("meta: hybrid torrent: the file tree does not describe the v1 file")
+		if !t.MultiFile {
+			if len(files) != 1 || len(files[0].path) != 1 || files[0].path[0] != t.Name || files[0].length != t.Length {
+				return errors.New("meta: hybrid torrent: the file tree does not describe the v1 file")
+			}
+			return nil
 		}
-		return nil
+		return checkHybridFiles(t.Files, files, t.PieceLength)
 	}
 	if len(info.Files) > 0 || info.Length != 0 {
 		return errors.New("meta: v2 torrent has v1 length or files without v1 pieces")
@@ -124,4 +127,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkHybridFiles checks that a multi-file hybrid's v1 files, pad files
+// left out, are the file tree's files in the same order, and that each
+// file with data starts on a piece boundary as BEP 52 needs.
+func checkHybridFiles(v1 []File, v2 []v2File, pl int64) error {
+	i := 0
+	for _, f := range v1 {
+		if f.Pad {
+			continue
+		}
+		if i >= len(v2) {
+			return fmt.Errorf("meta: hybrid torrent: v1 file %q is not in the file tree", strings.Join(f.Path, "/"))
+		}
+		g := v2[i]
+		i++
+		if !slices.Equal(f.Path, g.path) || f.Length != g.length {
+			return fmt.Errorf("meta: hybrid torrent: v1 file %q (%d bytes) differs from file tree entry %q (%d bytes)",
+				strings.Join(f.Path, "/"), f.Length, strings.Join(g.path, "/"), g.length)
+		}
+		if f.Length > 0 && f.Offset%pl != 0 {
+			return fmt.Errorf("meta: hybrid torrent: file %q starts at %d, not on a piece boundary (missing pad file)", strings.Join(f.Path, "/"), f.Offset)
+		}
+	}
+	if i != len(v2) {
+		return fmt.Errorf("meta: hybrid torrent: file tree has %d files, the v1 list %d", len(v2), i)
+	}
+	return nil
 }

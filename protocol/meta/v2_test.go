@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,7 +164,50 @@ func TestCreateVersionRejects(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
-	if _, err := Create(dir, CreateOptions{Version: "hybrid"}); err == nil || !strings.Contains(err.Error(), "single file") {
-		t.Errorf("a hybrid directory: %v", err)
+	if _, err := Create(dir, CreateOptions{Version: "v2"}); err == nil || !strings.Contains(err.Error(), "single file") {
+		t.Errorf("a v2-only directory: %v", err)
+	}
+}
+
+// TestCreateParseHybridDir: a multi-file hybrid aligns each file to a
+// piece with BEP 47 pad files on its v1 side, and loads back with the pad
+// files marked and the v1 and v2 file lists agreeing.
+func TestCreateParseHybridDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "set")
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	sizes := map[string]int{"a": 40000, "b": 16384, "empty": 0, "sub/c": 5, "z": 70000}
+	for name, n := range sizes {
+		os.WriteFile(filepath.Join(dir, name), bytes.Repeat([]byte{byte(n)}, n), 0o644)
+	}
+	raw, err := Create(dir, CreateOptions{Version: "hybrid", PieceLength: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range tor.Files {
+		if f.Offset%(16<<10) != 0 && !f.Pad && f.Length > 0 {
+			t.Errorf("file %v at %d is not piece-aligned", f.Path, f.Offset)
+		}
+		got = append(got, fmt.Sprintf("%s:%d:%v", strings.Join(f.Path, "/"), f.Length, f.Pad))
+	}
+	want := "a:40000:false .pad/9152:9152:true b:16384:false empty:0:false sub/c:5:false .pad/16379:16379:true z:70000:false"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("files\n%s\nwant\n%s", strings.Join(got, " "), want)
+	}
+	if tor.MetaVersion != 2 || tor.PureV2() || tor.NumPieces() != 3+1+1+5 {
+		t.Fatalf("%d pieces, version %d", tor.NumPieces(), tor.MetaVersion)
+	}
+	// The same info dict with the pad file dropped from the v1 list no
+	// longer aligns, and is refused.
+	bad := bytes.Replace(tor.InfoBytes, []byte("d4:attr1:p6:lengthi9152e4:pathl4:.pad4:9152ee"), nil, 1)
+	if len(bad) == len(tor.InfoBytes) {
+		t.Fatal("pad file entry not found in the info dict")
+	}
+	if _, err := FromInfo(bad, nil); err == nil {
+		t.Error("a hybrid without its pad file was accepted")
 	}
 }

@@ -34,6 +34,10 @@ var _ Storage = (*File)(nil)
 func OpenFile(t *meta.Torrent, path string, verify bool) (*File, error) {
 	s := &File{t: t, completed: make([]bool, t.NumPieces()), staged: map[int][]byte{}}
 	for _, f := range t.Files {
+		if f.Pad {
+			s.files = append(s.files, nil) // zeros, never on disk (BEP 47)
+			continue
+		}
 		p := path
 		if t.MultiFile {
 			p = filepath.Join(append([]string{path}, f.Path...)...)
@@ -151,6 +155,9 @@ func (s *File) Close() error {
 	s.mu.Unlock()
 	var first error
 	for _, f := range s.files {
+		if f == nil {
+			continue // a pad file
+		}
 		if err := f.Close(); err != nil && first == nil {
 			first = fmt.Errorf("storage: %w", err)
 		}
@@ -160,7 +167,7 @@ func (s *File) Close() error {
 }
 
 // span calls f for each file region that torrent offset off..off+n covers.
-func (s *File) span(off int64, p []byte, f func(fh *os.File, fileOff int64, p []byte) error) error {
+func (s *File) span(off int64, p []byte, read bool, f func(fh *os.File, fileOff int64, p []byte) error) error {
 	for i, tf := range s.t.Files {
 		if len(p) == 0 {
 			break
@@ -170,7 +177,13 @@ func (s *File) span(off int64, p []byte, f func(fh *os.File, fileOff int64, p []
 			continue
 		}
 		n := min(int64(len(p)), end-off)
-		if err := f(s.files[i], off-tf.Offset, p[:n]); err != nil {
+		if s.files[i] == nil {
+			// A pad file reads as zeros; what a peer sends for it was
+			// checked with the piece and needs no place on disk.
+			if read {
+				clear(p[:n])
+			}
+		} else if err := f(s.files[i], off-tf.Offset, p[:n]); err != nil {
 			return err
 		}
 		p, off = p[n:], off+n
@@ -179,7 +192,7 @@ func (s *File) span(off int64, p []byte, f func(fh *os.File, fileOff int64, p []
 }
 
 func (s *File) readAt(p []byte, off int64) error {
-	return s.span(off, p, func(fh *os.File, o int64, p []byte) error {
+	return s.span(off, p, true, func(fh *os.File, o int64, p []byte) error {
 		if _, err := fh.ReadAt(p, o); err != nil {
 			if err == io.EOF {
 				return fmt.Errorf("storage: %s is short", fh.Name())
@@ -191,7 +204,7 @@ func (s *File) readAt(p []byte, off int64) error {
 }
 
 func (s *File) writeAt(p []byte, off int64) error {
-	return s.span(off, p, func(fh *os.File, o int64, p []byte) error {
+	return s.span(off, p, false, func(fh *os.File, o int64, p []byte) error {
 		if _, err := fh.WriteAt(p, o); err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}

@@ -55,3 +55,67 @@ func TestVerifyPieceV2(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStorageHybridPadFiles: a multi-file hybrid's pad files are not
+// created on disk, read as zeros, and the real files come out whole.
+func TestFileStorageHybridPadFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "set")
+	os.MkdirAll(src, 0o755)
+	contents := map[string][]byte{"a": make([]byte, 40000), "b": make([]byte, 5)}
+	for name, b := range contents {
+		for i := range b {
+			b[i] = byte(i*7 + len(name))
+		}
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+	}
+	raw, err := meta.Create(src, meta.CreateOptions{Version: "hybrid", PieceLength: 16384})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor, err := meta.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := OpenFile(tor, src, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	for i, c := range seed.Completed() {
+		if !c {
+			t.Fatalf("seed: piece %d of its own files does not verify", i)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(src, ".pad")); err == nil {
+		t.Fatal("opening the seed created a pad file on disk")
+	}
+	out := filepath.Join(t.TempDir(), "set")
+	dl, err := OpenFile(tor, out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16384)
+	for i := range tor.NumPieces() {
+		n := tor.PieceSize(i)
+		if err := seed.ReadBlock(i, 0, buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		if err := dl.WriteBlock(i, 0, buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		if err := dl.FinishPiece(i); err != nil {
+			t.Fatalf("piece %d: %v", i, err)
+		}
+	}
+	if err := dl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range contents {
+		if got, _ := os.ReadFile(filepath.Join(out, name)); string(got) != string(want) {
+			t.Errorf("%s: %d bytes, not the source's", name, len(got))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, ".pad")); err == nil {
+		t.Fatal("the download wrote a pad file to disk")
+	}
+}
