@@ -271,4 +271,3 @@ func hashPieces(r io.Reader, size, pl int64) ([]byte, error) {
 	}
 	return out, nil
 }
-
