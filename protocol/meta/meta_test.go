@@ -138,6 +138,16 @@ func FuzzParse(f *testing.F) {
 			f.Add(raw)
 		}
 	}
+	// A multi-file hybrid with a pad file.
+	d := filepath.Join(f.TempDir(), "set")
+	os.MkdirAll(d, 0o755)
+	os.WriteFile(filepath.Join(d, "a"), bytes.Repeat([]byte{1}, 20000), 0o644)
+	os.WriteFile(filepath.Join(d, "b"), []byte("bb"), 0o644)
+	if raw, err := Create(d, CreateOptions{Version: "hybrid", PieceLength: 16 << 10}); err == nil {
+		f.Add(raw)
+	} else {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tor, err := Parse(b)
 		if err != nil {
