@@ -60,6 +60,8 @@ func (f *peerFlags) config(e env.Env, name string) (peer.Config, error) {
 		return cfg, err
 	}
 	cfg.Dialer, cfg.Acceptor, cfg.TorrentSecurity = d, a, sec
+	// Tell legacy-connected peers (BEP 10 "tls") that TLS works with us.
+	cfg.AdvertiseTLS = f.tls.mode != "off"
 	if !f.noTracker {
 		// A Strict torrent announces under its swarm key, never its infohash.
 		tlsOpts := f.tls

@@ -50,6 +50,10 @@ type Config struct {
 	// AnnounceExtra adds query keys to every announce (the TLS layer's
 	// capability signal, e.g. supporttls=1).
 	AnnounceExtra url.Values
+	// AdvertiseTLS says in every BEP 10 handshake that we accept bttls
+	// connections (key "tls", the BEP's version 1), so that a peer met over
+	// a legacy transport tries TLS first next time.
+	AdvertiseTLS bool
 
 	// MaxConns bounds connections per torrent (default 50).
 	MaxConns int

@@ -32,6 +32,11 @@ func (t *Torrent) handleEventLocked(cn *conn, ev session.Event) error {
 				cn.listenAddr = withPort(ap, h.Port)
 			}
 		}
+		// A peer met over a legacy transport that says it speaks bttls is
+		// dialled with TLS first next time (an ordering hint, never a ban).
+		if h.TLSVersion() >= 1 && !cn.tc.Kind.IsTLS() && cn.listenAddr.IsValid() {
+			t.addCandidateLocked(cn.listenAddr.String(), "ext", transport.Hint{TLS: true})
+		}
 		if t.meta == nil && h.MetadataSize > 0 {
 			t.requestMetadataLocked(cn, h.MetadataSize)
 		}

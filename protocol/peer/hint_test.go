@@ -180,3 +180,39 @@ func TestResponderOpeningIsOneWrite(t *testing.T) {
 		t.Fatalf("messages after the handshake in the first write: %v; want the extension handshake and the piece set", types)
 	}
 }
+
+// TestExtHandshakeTLSKey: a peer that advertises bttls in its BEP 10
+// handshake ("tls": 1) over a legacy transport is marked to be dialled with
+// TLS first next time; one that does not, is not.
+func TestExtHandshakeTLSKey(t *testing.T) {
+	for _, advertise := range []bool{true, false} {
+		tor, data := makeTorrent(t, 256<<10, 32<<10)
+		cfg := fastConfig()
+		cfg.Dialer, cfg.Acceptor = &kindTransport{kind: transport.MSE, hints: map[string]transport.Hint{}}, &kindTransport{kind: transport.MSE}
+		cfg.AdvertiseTLS = advertise
+		seed := newClient(t, cfg)
+		ss, _ := storage.NewMemory(tor, data)
+		if _, err := seed.AddTorrent(tor, ss); err != nil {
+			t.Fatal(err)
+		}
+		c := newClient(t, fastConfig())
+		st, _ := storage.NewMemory(tor, nil)
+		lt, err := c.AddTorrent(tor, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lt.AddPeers(seed.Addr().String())
+		waitComplete(t, 10*time.Second, lt)
+		lt.mu.Lock()
+		var hint transport.Hint
+		for _, cd := range lt.cands {
+			if cd.addr == seed.Addr().String() {
+				hint = cd.hint
+			}
+		}
+		lt.mu.Unlock()
+		if hint.TLS != advertise {
+			t.Errorf("seed advertises tls=%v: the downloader's hint for it is %+v", advertise, hint)
+		}
+	}
+}

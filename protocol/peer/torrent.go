@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anacrolix/torrent/bencode"
 	"github.com/bttls/bttls/protocol/choker"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/meta"
@@ -72,6 +73,8 @@ type Torrent struct {
 	// verifyQ lists pieces with all blocks in, for the verifier task.
 	verifyQ   []int
 	verifySig env.Signal
+	// pexScratch is sendPEXLocked's set of current addresses, reused.
+	pexScratch addrSet
 }
 
 // AddTorrent adds a torrent whose metadata is known, with its storage.
@@ -471,6 +474,9 @@ func (t *Torrent) localExtLocked() wire.ExtHandshake {
 	}
 	if t.meta != nil {
 		h.MetadataSize = len(t.meta.InfoBytes)
+	}
+	if t.c.cfg.AdvertiseTLS {
+		h.Extra = map[string]bencode.Bytes{wire.ExtKeyTLS: bencode.Bytes("i1e")}
 	}
 	return h
 }

@@ -140,3 +140,22 @@ func ParseExtHandshake(b []byte) (ExtHandshake, error) {
 	}
 	return h, nil
 }
+
+// ExtKeyTLS is the BEP 10 handshake key by which a peer says it accepts
+// bttls (TLS) connections; its integer value is the highest version of the
+// bttls BEP it speaks.
+const ExtKeyTLS = "tls"
+
+// TLSVersion returns the bttls version the sender advertised under
+// ExtKeyTLS, or 0 when the key is absent or not a non-negative integer.
+func (h *ExtHandshake) TLSVersion() int {
+	raw, ok := h.Extra[ExtKeyTLS]
+	if !ok {
+		return 0
+	}
+	var v int64
+	if err := bencode.Unmarshal(raw, &v); err != nil || v < 0 || v > 1<<16 {
+		return 0
+	}
+	return int(v)
+}

@@ -139,3 +139,33 @@ func FuzzPEX(f *testing.F) {
 		}
 	})
 }
+
+func TestTLSVersion(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string // "" means the key is absent
+		want int
+	}{
+		{"", 0}, {"i1e", 1}, {"i2e", 2}, {"i0e", 0}, {"i-1e", 0}, {"3:yes", 0}, {"i99999999e", 0}, {"le", 0},
+	} {
+		h := ExtHandshake{}
+		if tc.raw != "" {
+			h.Extra = map[string]bencode.Bytes{ExtKeyTLS: bencode.Bytes(tc.raw)}
+		}
+		if got := h.TLSVersion(); got != tc.want {
+			t.Errorf("tls=%q: TLSVersion() = %d, want %d", tc.raw, got, tc.want)
+		}
+	}
+	// Round trip through the wire form.
+	h := ExtHandshake{Extra: map[string]bencode.Bytes{ExtKeyTLS: bencode.Bytes("i1e")}}
+	b, err := h.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseExtHandshake(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.TLSVersion() != 1 {
+		t.Fatalf("after a round trip TLSVersion() = %d, want 1", back.TLSVersion())
+	}
+}
