@@ -72,7 +72,7 @@ type conn struct {
 	// Guarded by t.mu.
 	sess     *session.Session
 	nextPEX  time.Time
-	pexSent  map[netip.AddrPort]bool
+	pexSent  addrSet
 	lastDown int64
 	lastUp   int64
 	rate     float64 // bytes/s over the last choke round (down or up, see runChoker)
@@ -215,7 +215,6 @@ func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, 
 		t: t, id: t.nextConnID, tc: tc, addr: addr, outbound: outbound, peerID: theirs.PeerID,
 		sess:    session.New(cfg, t.picker, now),
 		nextPEX: now.Add(2 * time.Second),
-		pexSent: map[netip.AddrPort]bool{},
 		wake:    t.c.e.NewSignal(),
 		space:   t.c.e.NewSignal(),
 		wsig:    t.c.e.NewSignal(),

@@ -33,14 +33,14 @@ func (t *Torrent) sendPEXLocked(now time.Time) {
 		if _, ok := cn.sess.PeerExt().M[wire.ExtPEX]; !ok {
 			continue
 		}
-		current := map[netip.AddrPort]bool{}
+		current := t.pexScratch[:0]
 		var p wire.PEX
 		for _, o := range t.conns {
 			if o == cn || !o.listenAddr.IsValid() {
 				continue
 			}
-			current[o.listenAddr] = true
-			if !cn.pexSent[o.listenAddr] && len(p.Added) < maxPEXAdded {
+			current.add(o.listenAddr)
+			if !cn.pexSent.has(o.listenAddr) && len(p.Added) < maxPEXAdded {
 				var f byte
 				if o.sess.PeerIsSeed() {
 					f |= wire.PEXSeedOnly
@@ -53,11 +53,12 @@ func (t *Torrent) sendPEXLocked(now time.Time) {
 				}
 				p.Added = append(p.Added, o.listenAddr)
 				p.AddedFlags = append(p.AddedFlags, f)
-				cn.pexSent[o.listenAddr] = true
+				cn.pexSent.add(o.listenAddr)
 			}
 		}
-		for ap := range cn.pexSent {
-			if !current[ap] {
+		t.pexScratch = current
+		for _, ap := range cn.pexSent {
+			if !current.has(ap) {
 				p.Dropped = append(p.Dropped, ap)
 			}
 		}
@@ -68,7 +69,7 @@ func (t *Torrent) sendPEXLocked(now time.Time) {
 			p.Dropped = p.Dropped[:maxPEXAdded]
 		}
 		for _, ap := range p.Dropped {
-			delete(cn.pexSent, ap)
+			cn.pexSent.remove(ap)
 		}
 		cn.nextPEX = now.Add(t.c.cfg.PEXInterval)
 		if len(p.Added) == 0 && len(p.Dropped) == 0 {
