@@ -134,23 +134,10 @@ func (l *loggingAcceptor) Accept(e env.Env, c net.Conn, r transport.Registry, ti
 // in the same write as its extension handshake and bitfield (one TLS
 // record under a TLS level), not as a burst of small writes.
 func TestResponderOpeningIsOneWrite(t *testing.T) {
-	tor, data := makeTorrent(t, 1<<20, 32<<10)
 	la := &loggingAcceptor{}
 	cfg := fastConfig()
 	cfg.Acceptor = la
-	seed := newClient(t, cfg)
-	ss, _ := storage.NewMemory(tor, data)
-	if _, err := seed.AddTorrent(tor, ss); err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, fastConfig())
-	st, _ := storage.NewMemory(tor, nil)
-	lt, err := c.AddTorrent(tor, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lt.AddPeers(seed.Addr().String())
-	waitComplete(t, 20*time.Second, lt)
+	seedThenDownload(t, 1<<20, cfg)
 	la.mu.Lock()
 	defer la.mu.Unlock()
 	if len(la.logs) == 0 {
@@ -186,23 +173,10 @@ func TestResponderOpeningIsOneWrite(t *testing.T) {
 // TLS first next time; one that does not, is not.
 func TestExtHandshakeTLSKey(t *testing.T) {
 	for _, advertise := range []bool{true, false} {
-		tor, data := makeTorrent(t, 256<<10, 32<<10)
 		cfg := fastConfig()
 		cfg.Dialer, cfg.Acceptor = &kindTransport{kind: transport.MSE, hints: map[string]transport.Hint{}}, &kindTransport{kind: transport.MSE}
 		cfg.AdvertiseTLS = advertise
-		seed := newClient(t, cfg)
-		ss, _ := storage.NewMemory(tor, data)
-		if _, err := seed.AddTorrent(tor, ss); err != nil {
-			t.Fatal(err)
-		}
-		c := newClient(t, fastConfig())
-		st, _ := storage.NewMemory(tor, nil)
-		lt, err := c.AddTorrent(tor, st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lt.AddPeers(seed.Addr().String())
-		waitComplete(t, 10*time.Second, lt)
+		seed, lt := seedThenDownload(t, 256<<10, cfg)
 		lt.mu.Lock()
 		var hint transport.Hint
 		for _, cd := range lt.cands {
@@ -215,4 +189,26 @@ func TestExtHandshakeTLSKey(t *testing.T) {
 			t.Errorf("seed advertises tls=%v: the downloader's hint for it is %+v", advertise, hint)
 		}
 	}
+}
+
+// seedThenDownload starts a seed of a fresh size-byte torrent with seedCfg
+// and a downloader (default config) that knows only the seed, and waits
+// for the download to complete.
+func seedThenDownload(t *testing.T, size int, seedCfg Config) (*Client, *Torrent) {
+	t.Helper()
+	tor, data := makeTorrent(t, size, 32<<10)
+	seed := newClient(t, seedCfg)
+	ss, _ := storage.NewMemory(tor, data)
+	if _, err := seed.AddTorrent(tor, ss); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, fastConfig())
+	st, _ := storage.NewMemory(tor, nil)
+	lt, err := c.AddTorrent(tor, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.AddPeers(seed.Addr().String())
+	waitComplete(t, 20*time.Second, lt)
+	return seed, lt
 }
