@@ -1,45 +1,27 @@
 package fullstrict
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
+	"github.com/bttls/bttls/internal/vectors"
 	"github.com/bttls/bttls/protocol/tlslevel"
 )
 
 // TestVectors checks the fullstrict2-signature vectors of
 // docs/test-vectors.md: the signed content and the Ed25519 signature.
 func TestVectors(t *testing.T) {
-	f, err := os.Open("../../docs/test-vectors.md")
+	all, err := vectors.Read("../../docs/test-vectors.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	n := 0
-	var cur map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "```vectors":
-			cur = map[string]string{}
-		case line == "```" && cur != nil:
-			if cur["level"] == "fullstrict2-signature" {
-				n++
-				checkSignatureVector(t, cur)
-			}
-			cur = nil
-		case cur != nil && line != "":
-			k, v, _ := strings.Cut(line, ":")
-			cur[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if n == 0 {
+	vs := vectors.Level(all, "fullstrict2-signature")
+	if len(vs) == 0 {
 		t.Fatal("no fullstrict2-signature vectors")
+	}
+	for _, v := range vs {
+		checkSignatureVector(t, v)
 	}
 }
 

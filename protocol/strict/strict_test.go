@@ -1,7 +1,6 @@
 package strict
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bttls/bttls/internal/vectors"
 	"github.com/bttls/bttls/protocol/meta"
 )
 
@@ -124,32 +124,16 @@ func TestMagnetValue(t *testing.T) {
 
 // TestVectors checks the strict-chain vectors in docs/test-vectors.md.
 func TestVectors(t *testing.T) {
-	f, err := os.Open("../../docs/test-vectors.md")
+	all, err := vectors.Read("../../docs/test-vectors.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var cur map[string]string
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "```vectors":
-			cur = map[string]string{}
-		case line == "```" && cur != nil:
-			if cur["level"] == "strict-chain" {
-				n++
-				checkChain(t, cur)
-			}
-			cur = nil
-		case cur != nil && line != "":
-			k, v, _ := strings.Cut(line, ":")
-			cur[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if n == 0 {
+	vs := vectors.Level(all, "strict-chain")
+	if len(vs) == 0 {
 		t.Fatal("no strict-chain vectors in docs/test-vectors.md")
+	}
+	for _, v := range vs {
+		checkChain(t, v)
 	}
 }
 

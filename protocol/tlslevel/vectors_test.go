@@ -1,46 +1,21 @@
 package tlslevel
 
 import (
-	"bufio"
 	"encoding/hex"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/bttls/bttls/internal/vectors"
 )
 
-// readVectors parses the ```vectors blocks of docs/test-vectors.md into
-// field maps, one per block.
+// readVectors returns the blocks of docs/test-vectors.md.
 func readVectors(t *testing.T) []map[string]string {
 	t.Helper()
-	f, err := os.Open("../../docs/test-vectors.md")
+	all, err := vectors.Read("../../docs/test-vectors.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []map[string]string
-	var cur map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "```vectors":
-			cur = map[string]string{}
-		case line == "```" && cur != nil:
-			out = append(out, cur)
-			cur = nil
-		case cur != nil && line != "":
-			k, v, ok := strings.Cut(line, ":")
-			if !ok {
-				t.Fatalf("test-vectors.md: line %q is not 'field: value'", line)
-			}
-			cur[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("test-vectors.md has no vectors blocks")
-	}
-	return out
+	return all
 }
 
 func TestVectors(t *testing.T) {
