@@ -7,6 +7,7 @@ package vectors
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -20,9 +21,15 @@ func Read(path string) ([]map[string]string, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return Parse(path, f)
+}
+
+// Parse is Read on an open file; name is used in errors.
+func Parse(name string, r io.Reader) ([]map[string]string, error) {
+	path := name
 	var out []map[string]string
 	var cur map[string]string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		switch {

@@ -38,3 +38,23 @@ func TestRead(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzParse: any input gives blocks or an error, never a panic, and every
+// block that parses has only trimmed fields.
+func FuzzParse(f *testing.F) {
+	f.Add("```vectors\nlevel: basic\ninput: 00\n```\n")
+	f.Add("```vectors\n```\n```vectors\nx\n```")
+	f.Fuzz(func(t *testing.T, s string) {
+		blocks, err := Parse("fuzz", strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, b := range blocks {
+			for k, v := range b {
+				if k != strings.TrimSpace(k) || v != strings.TrimSpace(v) {
+					t.Fatalf("untrimmed field %q: %q", k, v)
+				}
+			}
+		}
+	})
+}
