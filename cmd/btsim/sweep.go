@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/internal/cli"
 	"github.com/bttls/bttls/netmodel/middlebox/pairs"
 	"github.com/bttls/bttls/sim/plot"
 	simscenario "github.com/bttls/bttls/sim/scenario"

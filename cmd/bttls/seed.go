@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/bttls/bttls/internal/cli"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/internal/cli"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/peer"

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/bttls/bttls/internal/cli"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/internal/cli"
 	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/issuer"
 	"github.com/bttls/bttls/protocol/meta"

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/bttls/bttls/internal/cli"
 	"log"
 	"os"
 	"os/signal"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bttls/bttls/internal/cli"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/tracker"
 )
