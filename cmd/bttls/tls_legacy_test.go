@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"os"
@@ -20,31 +19,7 @@ func startLegacyLibtorrent(t *testing.T, torrent, save string, port int, enc, pe
 	if peer != "" {
 		args = append(args, "--peer", peer)
 	}
-	cmd := exec.Command("/usr/bin/python3", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("libtorrent stderr (tail):\n%s", tail(stderr.String(), 2000))
-		}
-	})
-	done := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "complete" {
-				close(done)
-				return
-			}
-		}
-	}()
-	return done
+	return runPythonUntilComplete(t, args)
 }
 
 func tail(s string, n int) string {

@@ -49,34 +49,7 @@ func startLibtorrent(t *testing.T, dir, torrent, save string, port int, peer str
 	if peer != "" {
 		args = append(args, "--peer", peer)
 	}
-	cmd := exec.Command("/usr/bin/python3", args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("libtorrent stderr:\n%s", stderr.String())
-		}
-	})
-	done := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "complete" {
-				close(done)
-				return
-			}
-		}
-	}()
-	return done
+	return runPythonUntilComplete(t, args)
 }
 
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
@@ -158,4 +131,40 @@ func TestFullStrictMode1WithLibtorrent(t *testing.T) {
 			t.Fatalf("seed did not log a mode 1 connection:\n%s", seedLog.String())
 		}
 	})
+}
+
+// runPythonUntilComplete runs a libtorrent script with /usr/bin/python3 (the
+// interpreter that sees python3-libtorrent) and returns a channel closed
+// when it prints "complete". The process is killed when the test ends; its
+// stderr is logged if the test failed.
+func runPythonUntilComplete(t *testing.T, args []string) <-chan struct{} {
+	t.Helper()
+	cmd := exec.Command("/usr/bin/python3", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("libtorrent stderr (tail):\n%s", tail(stderr.String(), 4000))
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "complete" {
+				close(done)
+				return
+			}
+		}
+	}()
+	return done
 }
