@@ -147,17 +147,22 @@ func noLineBreaks(b []byte) []byte {
 	return b
 }
 
-// randomOpening is n random bytes whose first byte is not 0x16 (a TLS
-// handshake record) nor 0x13 (a BEP 3 handshake): with it a TLS server
-// would, 1 run in 256, parse the bytes as a record and answer with an
-// alert, and the comparison would flake on chance.
+// randomOpening is n random bytes whose first byte is none of those a TLS
+// server treats as more than noise: 0x16 (a handshake record), 0x15 (an
+// alert record, which crypto/tls parses before any handshake and answers
+// with an alert of its own), 0x80 (an SSLv2 hello, answered with a
+// protocol-version alert), nor 0x13 (a BEP 3 handshake). With one of them
+// the reply would depend on chance (4 runs in 256) and the comparison of
+// two servers would flake.
 func randomOpening(n int) []byte {
 	b := randomBytes(n)
-	for b[0] == 0x16 || b[0] == 0x13 {
+	for isRecordLike(b[0]) {
 		b[0] = randomBytes(1)[0]
 	}
 	return b
 }
+
+func isRecordLike(c byte) bool { return c == 0x16 || c == 0x15 || c == 0x80 || c == 0x13 }
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)

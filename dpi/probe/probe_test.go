@@ -368,3 +368,37 @@ func FuzzReplyClass(f *testing.F) {
 		}
 	})
 }
+
+// TestDPIRandomOpeningIsNoise: a crypto/tls server closes on every random
+// opening without a byte of reply, whatever its first byte, so that two
+// servers compared on fresh random bytes cannot differ by chance. Every
+// first byte a random opening may start with is tried.
+func TestDPIRandomOpeningIsNoise(t *testing.T) {
+	s, err := harness.StartHTTPSServer(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for c := 0; c < 256; c++ {
+		if isRecordLike(byte(c)) {
+			continue
+		}
+		b := randomOpening(96)
+		b[0] = byte(c)
+		// A length that fits the 91 bytes after the header, so that a
+		// server parsing the record would not simply wait for more.
+		b[3], b[4] = 0, 2
+		o, err := raw(s.Addr, b, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o.Reply) > 0 || o.Close == "open" {
+			t.Errorf("first byte %#02x: the server answered %q and closed %s", c, o.Reply, o.Close)
+		}
+	}
+	for i := 0; i < 10000; i++ {
+		if b := randomOpening(8); isRecordLike(b[0]) {
+			t.Fatalf("randomOpening began with %#02x", b[0])
+		}
+	}
+}
