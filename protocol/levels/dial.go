@@ -44,7 +44,11 @@ func (t *Transport) Connect(e env.Env, addr string, tor *transport.Torrent, h tr
 			break
 		}
 		c, stage, err := t.attempt(e, addr, tor, sec, kind, deadline, left)
-		ct.result(kind, stage, err)
+		if err == nil {
+			ct.result(c.Kind, stage, nil) // an MSE attempt may end in plaintext
+		} else {
+			ct.result(kind, stage, err)
+		}
 		if err == nil {
 			if kind.IsTLS() {
 				if err := t.cfg.Pins.Pin(addr, e.Now()); err != nil {
@@ -86,9 +90,31 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 	switch kind {
 	case transport.Plain:
 	case transport.MSE:
-		st, _, err := mse.Initiate(raw, e.CryptoRand(), tor.InfoHash[:], mse.RC4|mse.Plaintext, nil)
+		rc := &readCounter{Conn: raw}
+		st, _, err := mse.Initiate(rc, e.CryptoRand(), tor.InfoHash[:], mse.RC4|mse.Plaintext, nil)
 		if err != nil {
-			return nil, negotiate.BeforeTLS, err
+			if rc.n > 0 {
+				// The remote answered in MSE and the handshake failed
+				// (wrong torrent, refused, broken): it speaks MSE, so a
+				// plaintext retry would only show the infohash.
+				return nil, negotiate.BeforeTLS, err
+			}
+			// Not a byte back: a plaintext-only client, which closes on
+			// anything but the BEP 3 protocol string. Retry in plaintext,
+			// as libtorrent and transmission do when encryption is
+			// enabled but not forced; MSE offers plaintext anyway.
+			raw.Close()
+			left := deadline.Sub(e.Now())
+			if left <= 0 {
+				return nil, negotiate.BeforeTLS, err
+			}
+			p, perr := e.Dial("tcp", addr, left)
+			if perr != nil {
+				return nil, negotiate.BeforeTLS, fmt.Errorf("%w; plaintext retry: %w", err, perr)
+			}
+			p.SetDeadline(time.Time{})
+			ok = true
+			return &transport.Conn{Conn: p, Kind: transport.Plain, Torrent: tor}, negotiate.BeforeTLS, nil
 		}
 		c = &mseConn{Conn: raw, s: st}
 	case transport.TLSBasic, transport.TLSStrict:
@@ -143,4 +169,17 @@ func noFallback(k negotiate.Knowledge, s negotiate.Stage, level transport.Kind) 
 		return errors.New("no fallback: this address is pinned (it completed a bttls handshake before)")
 	}
 	return errors.New("no fallback: policy require")
+}
+
+// readCounter counts the bytes read through it: whether an MSE attempt's
+// remote sent anything tells an MSE peer that failed from a plaintext-only one.
+type readCounter struct {
+	net.Conn
+	n int
+}
+
+func (r *readCounter) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.n += n
+	return n, err
 }
