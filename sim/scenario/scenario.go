@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/bttls/bttls/netmodel/middlebox"
+	"github.com/bttls/bttls/protocol/fullstrict"
 )
 
 // Scenario is a checked scenario.
@@ -27,6 +28,7 @@ type Scenario struct {
 	Swarm   Swarm
 	Arrival Arrival
 	Tracker Tracker
+	Issuer  Issuer
 	Classes []Class
 	Mix     []Mix
 	// Middlebox is the [censor], [attacker] and [outage] tables.
@@ -37,6 +39,32 @@ type Scenario struct {
 type Torrent struct {
 	Size      int64
 	PieceSize int64
+	// Level is the torrent's bttls level: "basic" (any torrent), "strict"
+	// (a secret in the .torrent, announces under a key derived from it) or
+	// "fullstrict" (a swarm CA in the info dict; every peer needs a
+	// certificate from the swarm's issuer). It belongs to the torrent, not
+	// to the peers: a bttls peer ("tls" in a [[mix]]) speaks whatever level
+	// the torrent has, and a Strict or Full Strict torrent has no legacy
+	// fallback, so plain, mse and legacy peers cannot join it.
+	Level string
+}
+
+// Levels a torrent may have.
+var Levels = []string{"basic", "strict", "fullstrict"}
+
+// Issuer is the certificate issuer of a Full Strict swarm (protocol/issuer).
+// Other levels ignore it.
+type Issuer struct {
+	// Host is where it runs: "tracker" (the tracker serves /issue, as
+	// `bttls tracker` does) or "issuer" (a host of its own, named
+	// "issuer", that an [outage] can take down without the tracker).
+	Host string
+	// Validity of the certificates it grants; at least the run's duration,
+	// since the swarm does not renew them (btsim pairs [join] measures
+	// renewal).
+	Validity time.Duration
+	// Retry is how long a peer whose request failed waits before the next.
+	Retry time.Duration
 }
 
 // Swarm describes the peers.
@@ -50,6 +78,11 @@ type Swarm struct {
 	SeederClass string
 	// UploadSlots is the number of peers each peer unchokes (0: the peer's default).
 	UploadSlots int
+	// SeederTransport and SeederPolicy are what the initial seeders speak
+	// (default: a bttls peer, policy prefer, when any leecher speaks TLS or
+	// the torrent is Strict or Full Strict; else plain).
+	SeederTransport string
+	SeederPolicy    string
 }
 
 // Arrival is when leechers join.
@@ -78,16 +111,31 @@ type Class struct {
 
 // Mix is a share of leechers with one transport and policy.
 type Mix struct {
-	// Transport is what the peer speaks: "plain", "mse", "tls-basic"...
+	// Transport is what the peer speaks: "plain", "mse", "legacy" (a
+	// libtorrent-like peer: plain and MSE, answers a ClientHello as MSE), or
+	// "tls", a bttls peer at the torrent's level. "tls-basic", "tls-strict"
+	// and "tls-fullstrict" are "tls" with the level spelt out; each must
+	// match [torrent] level.
 	Transport string
-	// Policy is the TLS policy for Basic torrents: "off", "prefer", "require".
+	// Policy is the TLS policy for Basic torrents: "off", "prefer",
+	// "require". Strict and Full Strict torrents use TLS whatever it says.
 	Policy   string
 	Fraction float64
+	// Pin makes a bttls peer pin the addresses it completed a bttls
+	// handshake with (no fallback to them); false: pins expire at once.
+	Pin bool
+	// Hints makes a bttls peer plan its dials by capability hints (tracker
+	// supporttls, PEX flags); false: it dials every peer as if nothing were
+	// known, TLS first under prefer.
+	Hints bool
 }
+
+// IsTLS reports whether a transport names a bttls peer.
+func IsTLS(transport string) bool { return strings.HasPrefix(transport, "tls") }
 
 // Transports and policies a Mix may name.
 var (
-	Transports = []string{"plain", "mse", "tls-basic", "tls-strict", "legacy"}
+	Transports = []string{"plain", "mse", "legacy", "tls", "tls-basic", "tls-strict", "tls-fullstrict"}
 	Policies   = []string{"off", "prefer", "require"}
 )
 
@@ -99,14 +147,17 @@ type file struct {
 	Torrent  struct {
 		Size      string `toml:"size"`
 		PieceSize string `toml:"piece_size"`
+		Level     string `toml:"level"`
 	} `toml:"torrent"`
 	Swarm struct {
-		Peers         int    `toml:"peers"`
-		Seeders       *int   `toml:"seeders"`
-		MaxConns      int    `toml:"max_conns"`
-		AfterComplete string `toml:"after_complete"`
-		SeederClass   string `toml:"seeder_class"`
-		UploadSlots   int    `toml:"upload_slots"`
+		Peers           int    `toml:"peers"`
+		Seeders         *int   `toml:"seeders"`
+		MaxConns        int    `toml:"max_conns"`
+		AfterComplete   string `toml:"after_complete"`
+		SeederClass     string `toml:"seeder_class"`
+		UploadSlots     int    `toml:"upload_slots"`
+		SeederTransport string `toml:"seeder_transport"`
+		SeederPolicy    string `toml:"seeder_policy"`
 	} `toml:"swarm"`
 	Arrival struct {
 		Process string  `toml:"process"`
@@ -117,6 +168,11 @@ type file struct {
 		Interval string `toml:"interval"`
 		NumWant  int    `toml:"numwant"`
 	} `toml:"tracker"`
+	Issuer struct {
+		Host     string `toml:"host"`
+		Validity string `toml:"validity"`
+		Retry    string `toml:"retry"`
+	} `toml:"issuer"`
 	Class []struct {
 		Name     string  `toml:"name"`
 		Fraction float64 `toml:"fraction"`
@@ -129,6 +185,8 @@ type file struct {
 		Transport string  `toml:"transport"`
 		Policy    string  `toml:"policy"`
 		Fraction  float64 `toml:"fraction"`
+		Pin       *bool   `toml:"pin"`
+		Hints     *bool   `toml:"hints"`
 	} `toml:"mix"`
 	Censor   middlebox.CensorConfig   `toml:"censor"`
 	Attacker middlebox.AttackerConfig `toml:"attacker"`
@@ -279,6 +337,11 @@ func (p *parser) check(f *file) (*Scenario, error) {
 	}
 	ps := sc.Torrent.PieceSize
 	p.require(toml.Key{"torrent", "piece_size"}, ps >= 16<<10 && ps <= 16<<20 && ps&(ps-1) == 0, "must be a power of two from 16KiB to 16MiB")
+	sc.Torrent.Level = f.Torrent.Level
+	if sc.Torrent.Level == "" {
+		sc.Torrent.Level = "basic"
+	}
+	p.require(toml.Key{"torrent", "level"}, oneOf(sc.Torrent.Level, Levels), "must be one of %s, not %q", strings.Join(Levels, ", "), f.Torrent.Level)
 
 	sw := f.Swarm
 	sc.Swarm = Swarm{Peers: sw.Peers, Seeders: 1, MaxConns: sw.MaxConns, AfterComplete: sw.AfterComplete, SeederClass: sw.SeederClass, UploadSlots: sw.UploadSlots}
@@ -320,6 +383,7 @@ func (p *parser) check(f *file) (*Scenario, error) {
 		sc.Tracker.NumWant = 50
 	}
 	p.require(toml.Key{"tracker", "numwant"}, sc.Tracker.NumWant >= 1 && sc.Tracker.NumWant <= 200, "must be between 1 and 200")
+	p.checkIssuer(f, sc)
 
 	if len(f.Class) == 0 {
 		p.set(p.errorf(toml.Key{"class"}, "at least one [[class]] (bandwidth class) is needed"))
@@ -353,21 +417,28 @@ func (p *parser) check(f *file) (*Scenario, error) {
 	sum = 0
 	for _, m := range f.Mix {
 		key := func(k string) toml.Key { return toml.Key{"mix", k} }
-		mx := Mix{Transport: m.Transport, Policy: m.Policy, Fraction: m.Fraction}
+		mx := Mix{Transport: m.Transport, Policy: m.Policy, Fraction: m.Fraction, Pin: true, Hints: true}
 		if mx.Policy == "" {
 			mx.Policy = "prefer"
 		}
-		p.require(key("transport"), oneOf(mx.Transport, Transports), "must be one of %s, not %q", strings.Join(Transports, ", "), m.Transport)
+		if m.Pin != nil {
+			mx.Pin = *m.Pin
+		}
+		if m.Hints != nil {
+			mx.Hints = *m.Hints
+		}
+		p.checkTransport(key("transport"), mx.Transport, sc.Torrent.Level)
 		p.require(key("policy"), oneOf(mx.Policy, Policies), "must be one of %s, not %q", strings.Join(Policies, ", "), m.Policy)
 		p.require(key("fraction"), m.Fraction >= 0 && m.Fraction <= 1, "fraction must be in [0, 1]")
 		sum += m.Fraction
 		sc.Mix = append(sc.Mix, mx)
 	}
 	if len(f.Mix) == 0 {
-		sc.Mix = []Mix{{Transport: "plain", Policy: "off", Fraction: 1}}
+		sc.Mix = []Mix{{Transport: "plain", Policy: "off", Fraction: 1, Pin: true, Hints: true}}
 	} else {
 		p.require(toml.Key{"mix", "fraction"}, math.Abs(sum-1) < 1e-6, "mix fractions sum to %g, not 1", sum)
 	}
+	p.checkSeeders(f, sc)
 	sc.Middlebox = middlebox.Config{Censor: f.Censor, Attacker: f.Attacker, Outage: f.Outage}
 	if err := sc.Middlebox.Validate(); err != nil {
 		table := "censor"
@@ -382,6 +453,77 @@ func (p *parser) check(f *file) (*Scenario, error) {
 		return nil, p.err
 	}
 	return sc, nil
+}
+
+// levelOf is the level a transport name spells out ("" for "tls" and the
+// legacy transports).
+func levelOf(transport string) string {
+	l, _ := strings.CutPrefix(transport, "tls-")
+	if l == transport {
+		return ""
+	}
+	return l
+}
+
+// checkTransport checks a transport name against the torrent's level.
+func (p *parser) checkTransport(key toml.Key, transport, level string) {
+	if !oneOf(transport, Transports) {
+		p.set(p.errorf(key, "must be one of %s, not %q", strings.Join(Transports, ", "), transport))
+		return
+	}
+	if l := levelOf(transport); l != "" && l != level {
+		p.set(p.errorf(key, "%q names level %s, but the torrent's level is %s ([torrent] level): a level belongs to the torrent, not to a peer; write \"tls\" for a bttls peer at the torrent's level", transport, l, level))
+	}
+}
+
+// checkSeeders fills in and checks the seeders' transport and policy.
+func (p *parser) checkSeeders(f *file, sc *Scenario) {
+	sw := &sc.Swarm
+	sw.SeederTransport, sw.SeederPolicy = f.Swarm.SeederTransport, f.Swarm.SeederPolicy
+	if sw.SeederTransport == "" {
+		// A bttls seeder serves every leecher of a Basic torrent under
+		// prefer, and is the only kind that can seed a Strict or Full
+		// Strict one.
+		sw.SeederTransport = "plain"
+		switch {
+		case sc.Torrent.Level != "basic":
+			sw.SeederTransport = "tls-" + sc.Torrent.Level
+		case anyTLS(sc.Mix):
+			sw.SeederTransport = "tls-basic"
+		}
+	}
+	p.checkTransport(toml.Key{"swarm", "seeder_transport"}, sw.SeederTransport, sc.Torrent.Level)
+	if sw.SeederPolicy == "" {
+		sw.SeederPolicy = "prefer"
+	}
+	p.require(toml.Key{"swarm", "seeder_policy"}, oneOf(sw.SeederPolicy, Policies), "must be one of %s, not %q", strings.Join(Policies, ", "), f.Swarm.SeederPolicy)
+}
+
+func anyTLS(mix []Mix) bool {
+	for _, m := range mix {
+		if IsTLS(m.Transport) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkIssuer fills in and checks the [issuer] table.
+func (p *parser) checkIssuer(f *file, sc *Scenario) {
+	in := f.Issuer
+	sc.Issuer.Host = in.Host
+	if sc.Issuer.Host == "" {
+		sc.Issuer.Host = "tracker"
+	}
+	p.require(toml.Key{"issuer", "host"}, oneOf(sc.Issuer.Host, []string{"tracker", "issuer"}), "must be \"tracker\" (the tracker issues) or \"issuer\" (a host of its own), not %q", in.Host)
+	sc.Issuer.Validity = p.duration(toml.Key{"issuer", "validity"}, in.Validity, fullstrict.DefaultPeerValidity)
+	v := sc.Issuer.Validity
+	p.require(toml.Key{"issuer", "validity"}, v >= 2*time.Minute && v <= fullstrict.MaxPeerValidity, "must be from 2m to %v (the longest a peer certificate may be valid)", fullstrict.MaxPeerValidity)
+	if sc.Torrent.Level == "fullstrict" && v < sc.Duration {
+		p.set(p.errorf(toml.Key{"issuer", "validity"}, "%v is shorter than the run (duration %v): the simulated swarm does not renew certificates (btsim pairs with a [join] table measures renewal)", v, sc.Duration))
+	}
+	sc.Issuer.Retry = p.duration(toml.Key{"issuer", "retry"}, in.Retry, 10*time.Second)
+	p.require(toml.Key{"issuer", "retry"}, sc.Issuer.Retry >= time.Second, "must be at least 1s")
 }
 
 // Assign splits n items among shares (fractions summing to 1) by largest

@@ -80,14 +80,16 @@ func measure(kind, policy string, mlkem bool) ([]flight, error) {
 		tt.Security = levels.BasicSecurity(c.Torrent.InfoHash[:])
 	}
 	reg := registry{tt}
-	da, _, _, err := transports(ea, kind, policy, mlkem, nil, "")
+	spec := peerSpec{Kind: kind, Policy: policy, Pin: true, Hints: true, MLKEM: mlkem}
+	wa, err := transports(ea, spec)
 	if err != nil {
 		return nil, err
 	}
-	_, ab, _, err := transports(eb, kind, policy, mlkem, nil, "")
+	wb, err := transports(eb, spec)
 	if err != nil {
 		return nil, err
 	}
+	da, ab := wa.dialer, wb.acceptor
 	l, err := eb.Listen("tcp", ":6881")
 	if err != nil {
 		return nil, err
@@ -166,28 +168,37 @@ const (
 
 // modeled is the modeled transport of one peer.
 type modeled struct {
-	kind   string // "tls-basic", "mse" or "legacy"
+	tls    bool // a bttls peer (Basic: modeled crypto models no other level)
 	policy negotiate.Policy
 	sh     *Shapes
-	pins   map[string]bool // addresses that completed a TLS setup
+	pins   map[string]bool // addresses that completed a TLS setup; nil: no pinning
+	hints  bool
 }
 
-func modeledTransports(kind, policy string, sh *Shapes) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
+func modeledTransports(spec peerSpec, sh *Shapes) (wiring, error) {
+	kind := spec.Kind
 	if kind == "plain" {
-		return peer.PlainTransport{}, peer.PlainTransport{}, nil, nil
+		return wiring{dialer: peer.PlainTransport{}, acceptor: peer.PlainTransport{}}, nil
 	}
-	if kind != "tls-basic" && kind != "mse" && kind != "legacy" {
-		return nil, nil, nil, fmt.Errorf("swarm: transport %q is not simulated yet", kind)
+	if spec.Level != "" && spec.Level != "basic" {
+		return wiring{}, fmt.Errorf("swarm: modeled crypto replays Basic handshakes only, not level %s", spec.Level)
 	}
-	m := &modeled{kind: kind, policy: negotiate.Off, sh: sh, pins: map[string]bool{}}
-	if kind == "tls-basic" {
-		p, err := negotiate.ParsePolicy(policy)
+	tls := kind == "tls" || kind == "tls-basic"
+	if !tls && kind != "mse" && kind != "legacy" {
+		return wiring{}, fmt.Errorf("swarm: transport %q is not simulated with modeled crypto", kind)
+	}
+	m := &modeled{tls: tls, policy: negotiate.Off, sh: sh, hints: spec.Hints}
+	if spec.Pin {
+		m.pins = map[string]bool{}
+	}
+	if tls {
+		p, err := negotiate.ParsePolicy(spec.Policy)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("swarm: %w", err)
+			return wiring{}, fmt.Errorf("swarm: %w", err)
 		}
 		m.policy = p
 	}
-	return m, m, nil, nil
+	return wiring{dialer: m, acceptor: m}, nil
 }
 
 // Connect follows the same plan as protocol/levels: TLS first under prefer
@@ -198,6 +209,9 @@ func (m *modeled) Connect(e env.Env, addr string, t *transport.Torrent, h transp
 	}
 	deadline := e.Now().Add(timeout)
 	level := transport.TLSBasic
+	if !m.hints {
+		h = transport.Hint{}
+	}
 	plan := negotiate.Plan(level, m.policy, negotiate.Knowledge{Pinned: m.pins[addr], Hint: h}, transport.MSE)
 	var errs []error
 	for i, kind := range plan {
@@ -211,7 +225,7 @@ func (m *modeled) Connect(e env.Env, addr string, t *transport.Torrent, h transp
 			var tc *transport.Conn
 			if tc, err = m.initiate(c, kind, t); err == nil {
 				c.SetDeadline(time.Time{})
-				if kind.IsTLS() {
+				if kind.IsTLS() && m.pins != nil {
 					m.pins[addr] = true
 				}
 				return tc, nil
@@ -276,13 +290,13 @@ func (m *modeled) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout 
 	kind := transport.MSE
 	switch b[0] {
 	case 0x13:
-		if m.kind == "tls-basic" && m.policy == negotiate.Require {
+		if m.tls && m.policy == negotiate.Require {
 			return nil, fmt.Errorf("swarm: modeled accept: plaintext refused, the torrent requires TLS")
 		}
 		c.SetDeadline(time.Time{})
 		return &transport.Conn{Conn: &prefixConn{Conn: c, prefix: b[:]}, Kind: transport.Plain}, nil
 	case openTLS:
-		if m.kind != "tls-basic" || m.policy == negotiate.Off {
+		if !m.tls || m.policy == negotiate.Off {
 			// Not a bttls peer: take the opening as MSE, reply, fail.
 			// An MSE receiver reads Ya (96 bytes) and answers Yb and padding.
 			if _, err := readFlight(c, min(95, m.sh.TLS[0].size-1)); err != nil {
@@ -293,7 +307,7 @@ func (m *modeled) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout 
 		}
 		fl, kind = m.sh.TLS, transport.TLSBasic
 	default:
-		if m.kind == "tls-basic" && m.policy == negotiate.Require {
+		if m.tls && m.policy == negotiate.Require {
 			return nil, fmt.Errorf("swarm: modeled accept: MSE refused, the torrent requires TLS")
 		}
 		fl = m.sh.MSE

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,14 @@ type Result struct {
 	Peers    int
 	Seeders  int
 	Crypto   string // what carried the crypto: real (and which key exchange) or modeled
+	// Level is the torrent's: basic, strict or fullstrict.
+	Level string
+	// NoTLS counts the leechers that speak no TLS (plain, mse, legacy): a
+	// Strict or Full Strict torrent has no legacy fallback, so they cannot
+	// join it.
+	NoTLS int
+	// Issuer is what getting certificates cost (Full Strict only; else nil).
+	Issuer *IssuerStats
 
 	Completed        int
 	FractionComplete float64
@@ -35,6 +44,9 @@ type Result struct {
 
 	BytesByKind map[string]int64 // piece payload by transport kind
 	Handshakes  Handshakes
+	// TLSSetupsPerLeecher is the outbound transport setups carried by a TLS
+	// level (any), per leecher: the TLS handshakes the swarm paid for.
+	TLSSetupsPerLeecher float64
 	// Middlebox holds what the scenario's middleboxes did (nil: none).
 	Middlebox map[string]float64
 
@@ -63,6 +75,13 @@ func (r *Result) summarise() {
 	if r.Wall > 0 {
 		r.SpeedUp = r.Virtual.Seconds() / r.Wall.Seconds()
 	}
+	var tls int64
+	for k, n := range r.Handshakes {
+		if strings.HasPrefix(k, "out_tls") {
+			tls += n
+		}
+	}
+	r.TLSSetupsPerLeecher = float64(tls) / float64(max(r.Peers, 1))
 }
 
 // quantile is the nearest-rank quantile of sorted xs (0 if empty).
@@ -89,6 +108,17 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "\n  handshakes          ")
 	for _, k := range sortedKeys(r.Handshakes) {
 		fmt.Fprintf(w, " %s=%d", k, r.Handshakes[k])
+	}
+	fmt.Fprintf(w, " (%.1f TLS setups per leecher)", r.TLSSetupsPerLeecher)
+	if r.Level != "" && r.Level != "basic" {
+		fmt.Fprintf(w, "\n  level                %s", r.Level)
+		if r.NoTLS > 0 {
+			fmt.Fprintf(w, ": %d leechers speak no TLS and cannot join (a %s torrent has no legacy fallback)", r.NoTLS, r.Level)
+		}
+	}
+	if is := r.Issuer; is != nil {
+		fmt.Fprintf(w, "\n  issuer               %d certified (mean wait %ss), %d without a certificate at the end; %d requests, %d failed",
+			is.Certified, secs(is.WaitMean), is.Uncertified, is.Requests, is.FailedRequests)
 	}
 	if r.Middlebox != nil {
 		fmt.Fprintf(w, "\n  middlebox           ")
@@ -136,6 +166,16 @@ func (r *Result) WriteFiles(dir string) error {
 	}
 	if r.Middlebox != nil {
 		js["middlebox"] = r.Middlebox
+	}
+	js["tls_setups_per_leecher"] = r.TLSSetupsPerLeecher
+	if r.Level != "" && r.Level != "basic" {
+		// Only beside a level other than Basic, so that the summaries of
+		// scenarios written before levels stay as they were.
+		js["level"], js["no_tls_leechers"] = r.Level, r.NoTLS
+	}
+	if is := r.Issuer; is != nil {
+		js["issuer"] = map[string]any{"requests": is.Requests, "failed_requests": is.FailedRequests,
+			"certified": is.Certified, "uncertified": is.Uncertified, "cert_wait_mean_s": is.WaitMean.Seconds()}
 	}
 	b, _ := json.MarshalIndent(js, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644); err != nil {

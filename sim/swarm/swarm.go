@@ -87,12 +87,15 @@ func (p *Peer) DownloadTime() time.Duration {
 
 type runPeer struct {
 	Peer
-	host    *netmodel.Host
-	env     *sim.Env
-	store   *Store
-	client  *peer.Client
-	torrent *peer.Torrent
-	left    bool
+	pin, hints bool
+	// certified is when a Full Strict peer got its certificate (-1: not yet).
+	certified time.Duration
+	host      *netmodel.Host
+	env       *sim.Env
+	store     *Store
+	client    *peer.Client
+	torrent   *peer.Torrent
+	left      bool
 }
 
 // Run simulates the scenario and returns its results.
@@ -125,6 +128,9 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		cryptoMode = fmt.Sprintf("modeled (TLS setup %s with %s, MSE setup %s, 22 bytes per record)", shapeString(sh.TLS), strings.SplitN(kex, ",", 2)[0], shapeString(sh.MSE))
 	default:
 		return nil, fmt.Errorf("swarm: crypto mode %q: want real or modeled", opt.Crypto)
+	}
+	if shapes != nil && sc.Torrent.Level != "basic" {
+		return nil, fmt.Errorf("swarm: a %s torrent needs crypto mode real (modeled crypto replays Basic handshakes only)", sc.Torrent.Level)
 	}
 	s := sim.New(sim.Config{Seed: seed, Watchdog: opt.Watchdog})
 	defer s.Close()
@@ -162,6 +168,16 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	te.Go("tracker", func() { srv.Serve(tl) })
 	announceURL := fmt.Sprintf("http://%s:6969/announce", th.Addr())
+	// A Full Strict swarm's issuer: the tracker's, or on a host of its own,
+	// which exists whatever the level so that an [outage] can name it in
+	// every run of a sweep over the level.
+	ie, issuerHost := te, (*netmodel.Host)(nil)
+	if sc.Issuer.Host == "issuer" {
+		if issuerHost, err = n.AddHost(netmodel.HostConfig{Name: "issuer", Latency: 5 * time.Millisecond}); err != nil {
+			return nil, err
+		}
+		ie = s.NewEnv(issuerHost)
+	}
 
 	var mbStats *middlebox.Stats
 	if sc.Middlebox.Enabled() {
@@ -176,6 +192,29 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var iss *issuance
+	switch sc.Torrent.Level {
+	case "strict":
+		if err := makeStrict(content, te.CryptoRand()); err != nil {
+			return nil, err
+		}
+	case "fullstrict":
+		tokens := make([]string, sc.Swarm.Seeders+sc.Swarm.Peers)
+		for i := range tokens {
+			tokens[i] = token(i)
+		}
+		h, root, err := makeFullStrict(content, ie, tokens, sc.Issuer.Validity)
+		if err != nil {
+			return nil, err
+		}
+		iss = &issuance{root: root, retry: sc.Issuer.Retry, stats: &IssuerStats{}}
+		if issuerHost == nil {
+			srv.Handle("POST /issue", h)
+			iss.url = fmt.Sprintf("http://%s:6969/issue", th.Addr())
+		} else if iss.url, err = serveIssuer(ie, issuerHost.Addr().String(), h); err != nil {
+			return nil, err
+		}
+	}
 
 	hs := Handshakes{}
 	var peers []*runPeer
@@ -187,11 +226,8 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		seedMix := "plain"
-		if hasTLS(sc.Mix) {
-			seedMix = "tls-basic"
-		}
-		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Seeder: true, Class: sc.Swarm.SeederClass, Transport: seedMix, Policy: "prefer", Completed: 0}, host: h, env: s.NewEnv(h), store: NewStore(content, true)})
+		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Seeder: true, Class: sc.Swarm.SeederClass, Transport: sc.Swarm.SeederTransport, Policy: sc.Swarm.SeederPolicy, Completed: 0},
+			pin: true, hints: true, certified: -1, host: h, env: s.NewEnv(h), store: NewStore(content, true)})
 	}
 	classOf := spread(r, sc.Swarm.Peers, len(sc.Classes), func(i int) float64 { return sc.Classes[i].Fraction })
 	mixOf := spread(r, sc.Swarm.Peers, len(sc.Mix), func(i int) float64 { return sc.Mix[i].Fraction })
@@ -204,7 +240,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 			return nil, err
 		}
 		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Class: c.Name, Transport: m.Transport, Policy: m.Policy, Arrival: arrivals[i], Completed: -1},
-			host: h, env: s.NewEnv(h), store: NewStore(content, false)})
+			pin: m.Pin, hints: m.Hints, certified: -1, host: h, env: s.NewEnv(h), store: NewStore(content, false)})
 	}
 
 	var startErr error
@@ -222,7 +258,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 		s.At(p.Arrival, func() {
 			p.env.Go(fmt.Sprintf("start peer %d", p.ID), func() {
-				if err := p.start(sc, hs, content, shapes, opt.MLKEM, opt.Trace); err != nil && startErr == nil {
+				if err := p.start(sc, hs, content, shapes, iss, opt.MLKEM, opt.Trace); err != nil && startErr == nil {
 					startErr = fmt.Errorf("swarm: peer %d (%s): %w", p.ID, p.Transport, err)
 					s.Stop()
 				}
@@ -263,7 +299,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	res := &Result{Scenario: sc.Name, Seed: seed, Peers: sc.Swarm.Peers, Seeders: sc.Swarm.Seeders,
 		Virtual: s.Now(), Wall: time.Since(wallStart), CPU: processCPU() - cpuStart, Events: s.Events(), Digest: s.Digest(),
-		Crypto: cryptoMode, Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
+		Crypto: cryptoMode, Level: sc.Torrent.Level, Handshakes: hs, BytesByKind: map[string]int64{}, Series: series}
 	var capacity float64 // total upload capacity of the peers, B/s
 	for _, p := range peers {
 		capacity += float64(p.host.Config().Up)
@@ -282,6 +318,26 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 			}
 		}
 		res.PeerList = append(res.PeerList, p.Peer)
+		if !p.Seeder && !scenario.IsTLS(p.Transport) {
+			res.NoTLS++
+		}
+	}
+	if iss != nil {
+		var wait time.Duration
+		for _, p := range peers {
+			switch {
+			case !scenario.IsTLS(p.Transport):
+			case p.certified >= 0:
+				iss.stats.Certified++
+				wait += p.certified - p.Arrival
+			default:
+				iss.stats.Uncertified++
+			}
+		}
+		if iss.stats.Certified > 0 {
+			iss.stats.WaitMean = wait / time.Duration(iss.stats.Certified)
+		}
+		res.Issuer = iss.stats
 	}
 	if mbStats != nil {
 		res.Middlebox = map[string]float64{}
@@ -300,32 +356,42 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func hasTLS(mix []scenario.Mix) bool {
-	for _, m := range mix {
-		if m.Transport == "tls-basic" || m.Transport == "tls-strict" {
-			return true
-		}
-	}
-	return false
-}
+// token is the issuer credential of peer id.
+func token(id int) string { return fmt.Sprintf("peer-%d", id) }
 
-// start creates the peer's client and adds the torrent (inside a task).
-func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes, mlkem bool, rec trace.Recorder) error {
-	d, a, sec, err := transports(p.env, p.Transport, p.Policy, mlkem, rec, net.JoinHostPort(p.Addr, "6881"))
+// start creates the peer's client and adds the torrent (inside a task). A
+// bttls peer of a Full Strict swarm first gets its certificate from the
+// issuer; one that gets none before the run ends never joins.
+func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes *Shapes, iss *issuance, mlkem bool, rec trace.Recorder) error {
+	tls := scenario.IsTLS(p.Transport)
+	spec := peerSpec{Kind: p.Transport, Policy: p.Policy, Pin: p.pin, Hints: p.hints, Level: sc.Torrent.Level,
+		MLKEM: mlkem, Trace: rec, Local: net.JoinHostPort(p.Addr, "6881")}
+	if iss != nil && tls {
+		end := p.env.Now().Add(sc.Duration - p.env.Sim().Now())
+		id, err := certify(p.env, iss, c.Torrent.InfoHash, token(p.ID), end)
+		if err != nil || id == nil {
+			return err
+		}
+		p.certified = p.env.Sim().Now()
+		spec.Identity = id
+	}
+	var w wiring
+	var err error
 	if shapes != nil {
-		d, a, sec, err = modeledTransports(p.Transport, p.Policy, shapes)
+		w, err = modeledTransports(spec, shapes)
+	} else {
+		w, err = transports(p.env, spec)
 	}
 	if err != nil {
 		return err
 	}
-	tls := p.Transport == "tls-basic"
 	cl, err := peer.New(peer.Config{
 		Env:             p.env,
 		ListenAddr:      ":6881",
-		Dialer:          countingDialer{d, hs},
-		Acceptor:        countingAcceptor{a, hs},
-		TorrentSecurity: sec,
-		Announce:        announcer(tls),
+		Dialer:          countingDialer{w.dialer, hs},
+		Acceptor:        countingAcceptor{w.acceptor, hs},
+		TorrentSecurity: w.security,
+		Announce:        announcer(tls, w.announceKey),
 		MaxConns:        sc.Swarm.MaxConns,
 		UploadSlots:     sc.Swarm.UploadSlots,
 	})
@@ -349,9 +415,13 @@ func (p *runPeer) leave() {
 }
 
 // announcer adapts the tracker client to the peer's AnnounceFunc; TLS peers
-// announce supporttls=1.
-func announcer(tls bool) peer.AnnounceFunc {
+// announce supporttls=1, and under key(infohash) when key is set (a Strict
+// torrent's swarm key, so that the tracker never sees its infohash).
+func announcer(tls bool, key func([20]byte) [20]byte) peer.AnnounceFunc {
 	return func(e env.Env, u string, req peer.AnnounceRequest) (peer.AnnounceResponse, error) {
+		if key != nil {
+			req.InfoHash = key(req.InfoHash)
+		}
 		treq := tracker.AnnounceRequest{InfoHash: req.InfoHash, PeerID: req.PeerID, Port: uint16(req.Port),
 			Uploaded: req.Uploaded, Downloaded: req.Downloaded, Left: req.Left, Event: req.Event, NumWant: req.NumWant, Extra: req.Extra}
 		if tls && treq.Extra.Get(tracker.ParamSupportTLS) == "" {

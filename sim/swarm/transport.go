@@ -9,50 +9,100 @@ import (
 	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/protocol/demux"
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/levels"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/mse"
 	"github.com/bttls/bttls/protocol/negotiate"
 	"github.com/bttls/bttls/protocol/peer"
 	"github.com/bttls/bttls/protocol/transport"
+	"github.com/bttls/bttls/sim/scenario"
 )
 
-// transports returns the Dialer, Acceptor and TorrentSecurity of a peer that
-// speaks kind ("plain", "mse", "tls-basic", "legacy") under policy. TLS uses
-// X25519, which draws from the seeded reader; mlkem adds Go's default
-// X25519MLKEM768, whose ML-KEM part cannot be seeded (its bytes differ from
-// run to run, its sizes do not).
-func transports(e env.Env, kind, policy string, mlkem bool, rec trace.Recorder, local string) (transport.Dialer, transport.Acceptor, peer.SecurityFunc, error) {
-	switch kind {
-	case "plain":
-		return peer.PlainTransport{}, peer.PlainTransport{}, nil, nil
-	case "mse", "legacy", "tls-basic":
+// peerSpec is what one peer speaks.
+type peerSpec struct {
+	// Kind is "plain", "mse", "legacy", or a bttls peer: "tls" or
+	// "tls-<level>" (scenario.Mix.Transport).
+	Kind, Policy string
+	// Pin and Hints: scenario.Mix.
+	Pin, Hints bool
+	// Level is the torrent's level; Identity the peer's Full Strict
+	// certificate.
+	Level    string
+	Identity *fullstrict.Identity
+	// MLKEM adds Go's default X25519MLKEM768 to X25519, whose ML-KEM part
+	// cannot be seeded (its bytes differ from run to run, its sizes do not).
+	MLKEM bool
+	Trace trace.Recorder
+	Local string
+}
+
+// wiring is what a peer's client is given to carry its connections.
+type wiring struct {
+	dialer   transport.Dialer
+	acceptor transport.Acceptor
+	security peer.SecurityFunc
+	// announceKey maps the infohash to what the peer announces (a Strict
+	// torrent's swarm key); nil: the infohash.
+	announceKey func([20]byte) [20]byte
+}
+
+// transports returns how a peer of spec carries its connections. TLS uses
+// X25519, which draws from the seeded reader.
+func transports(e env.Env, spec peerSpec) (wiring, error) {
+	kind := spec.Kind
+	tls13 := scenario.IsTLS(kind)
+	switch {
+	case kind == "plain":
+		return wiring{dialer: peer.PlainTransport{}, acceptor: peer.PlainTransport{}}, nil
+	case kind == "mse", kind == "legacy", tls13:
 	default:
-		return nil, nil, nil, fmt.Errorf("swarm: transport %q is not simulated yet", kind)
+		return wiring{}, fmt.Errorf("swarm: transport %q is not simulated", kind)
 	}
 	pol := negotiate.Off
-	if kind == "tls-basic" {
+	if tls13 {
 		var err error
-		if pol, err = negotiate.ParsePolicy(policy); err != nil {
-			return nil, nil, nil, fmt.Errorf("swarm: %w", err)
+		if pol, err = negotiate.ParsePolicy(spec.Policy); err != nil {
+			return wiring{}, fmt.Errorf("swarm: %w", err)
 		}
 	}
 	curves := []tls.CurveID{tls.X25519}
-	if mlkem {
+	if spec.MLKEM {
 		curves = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
 	}
-	t, err := levels.New(e, levels.Config{Policy: pol, Curves: curves, Trace: rec, TraceLocal: local})
+	cfg := levels.Config{Policy: pol, Curves: curves, Trace: spec.Trace, TraceLocal: spec.Local}
+	if !spec.Pin {
+		cfg.Pins, _ = negotiate.OpenPins("", time.Nanosecond) // in memory: cannot fail; a pin expires before it is used
+	}
+	t, err := levels.New(e, cfg)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("swarm: %w", err)
+		return wiring{}, fmt.Errorf("swarm: %w", err)
 	}
-	var sec peer.SecurityFunc
-	if kind == "tls-basic" {
-		sec = func(m *meta.Torrent) (any, error) { return levels.BasicSecurity(m.InfoHash[:]), nil }
-	}
+	w := wiring{dialer: t, acceptor: t}
 	if kind == "legacy" {
-		return t, legacyAcceptor{}, nil, nil
+		w.acceptor = legacyAcceptor{}
 	}
-	return t, t, sec, nil
+	if !spec.Hints {
+		w.dialer = hintless{w.dialer}
+	}
+	switch {
+	case !tls13:
+	case spec.Level == "" || spec.Level == "basic":
+		w.security = func(m *meta.Torrent) (any, error) { return levels.BasicSecurity(m.InfoHash[:]), nil }
+	default:
+		// The level is read from the torrent, as the real peer reads it.
+		l := &levels.Loader{Identity: spec.Identity}
+		w.security, w.announceKey = l.Security, l.AnnounceKey
+	}
+	return w, nil
+}
+
+// hintless is a dialer that plans every dial as if no capability hint had
+// been heard (Mix.Hints false).
+type hintless struct{ inner transport.Dialer }
+
+func (d hintless) Connect(e env.Env, addr string, t *transport.Torrent, _ transport.Hint, timeout time.Duration) (*transport.Conn, error) {
+	return d.inner.Connect(e, addr, t, transport.Hint{}, timeout)
 }
 
 // legacyAcceptor accepts like libtorrent and transmission: a stream that
