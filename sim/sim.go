@@ -58,7 +58,6 @@ type Sim struct {
 	tasks   map[uint64]*task // live tasks, by id
 	nextID  uint64
 	cur     *task         // the running task, nil while a callback runs
-	yield   chan struct{} // a task hands control back
 	stallCh chan struct{} // the watchdog fires
 	failure error         // first panic of a task, or a stall
 	stopped bool
@@ -66,6 +65,7 @@ type Sim struct {
 	// watchdog bookkeeping, shared with the watchdog goroutine
 	resumes atomic.Uint64
 	running atomic.Bool
+	stuck   atomic.Pointer[task] // the task resumed last, for a runaway report
 
 	digest   [32]byte
 	digBuf   []byte
@@ -86,7 +86,6 @@ func New(cfg Config) *Sim {
 		cfg:     cfg,
 		rand:    rand.NewChaCha8(seed),
 		tasks:   map[uint64]*task{},
-		yield:   make(chan struct{}),
 		stallCh: make(chan struct{}, 1),
 		digBuf:  make([]byte, 0, 4096),
 	}
@@ -194,9 +193,26 @@ func (s *Sim) run(until int64) error {
 		return s.failure
 	}
 	s.stopped = false
+	// The event loop runs on its own goroutine so that a task that never
+	// yields (blocked on a Go channel, a mutex, real I/O) holds that
+	// goroutine only: the watchdog's report still reaches the caller.
 	done := make(chan struct{})
 	defer close(done)
 	go s.watchdog(done)
+	finished := make(chan error, 1)
+	go func() { finished <- s.loop(until) }()
+	select {
+	case err := <-finished:
+		return err
+	case <-s.stallCh:
+		s.failure = s.runaway(s.stuck.Load())
+		return s.failure
+	}
+}
+
+// loop runs events until the queue is empty, time passes until, or the run
+// stops.
+func (s *Sim) loop(until int64) error {
 	for !s.stopped {
 		if len(s.q) == 0 {
 			if len(s.tasks) > 0 {
