@@ -13,7 +13,7 @@ func TestLevelKeys(t *testing.T) {
 	}{
 		{"defaults", "", func(sc *Scenario) bool {
 			return sc.Torrent.Level == "basic" && sc.Swarm.SeederTransport == "plain" && sc.Swarm.SeederPolicy == "prefer" &&
-				sc.Mix[0].Pin && sc.Mix[0].Hints && sc.Issuer.Host == "tracker" && sc.Issuer.Validity == 24*time.Hour && sc.Issuer.Retry == 10*time.Second
+				sc.Mix[0].Pin && sc.Mix[0].Hints == HintsTLS && sc.Issuer.Host == "tracker" && sc.Issuer.Validity == 24*time.Hour && sc.Issuer.Retry == 10*time.Second
 		}},
 		{"basic seeder follows a TLS mix", "[[mix]]\ntransport = \"tls\"\nfraction = 1.0\n", func(sc *Scenario) bool {
 			return sc.Swarm.SeederTransport == "tls-basic"
@@ -21,8 +21,8 @@ func TestLevelKeys(t *testing.T) {
 		{"strict seeder", "[[mix]]\ntransport = \"legacy\"\nfraction = 1.0\n", func(sc *Scenario) bool {
 			return sc.Torrent.Level == "strict" && sc.Swarm.SeederTransport == "tls-strict"
 		}},
-		{"per-mix pin and hints", "[[mix]]\ntransport = \"tls-basic\"\npin = false\nfraction = 0.5\n[[mix]]\ntransport = \"tls\"\nhints = false\nfraction = 0.5\n", func(sc *Scenario) bool {
-			return !sc.Mix[0].Pin && sc.Mix[0].Hints && sc.Mix[1].Pin && !sc.Mix[1].Hints
+		{"per-mix pin and hints", "[[mix]]\ntransport = \"tls-basic\"\npin = false\nhints = true\nfraction = 0.5\n[[mix]]\ntransport = \"tls\"\nhints = false\nfraction = 0.5\n", func(sc *Scenario) bool {
+			return !sc.Mix[0].Pin && sc.Mix[0].Hints == HintsAll && sc.Mix[1].Pin && sc.Mix[1].Hints == HintsNone
 		}},
 		{"seeder transport and policy", "[swarm]\npeers = 4\nseeder_transport = \"legacy\"\nseeder_policy = \"off\"\n", func(sc *Scenario) bool {
 			return sc.Swarm.SeederTransport == "legacy" && sc.Swarm.SeederPolicy == "off"

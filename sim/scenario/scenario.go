@@ -124,11 +124,26 @@ type Mix struct {
 	// Pin makes a bttls peer pin the addresses it completed a bttls
 	// handshake with (no fallback to them); false: pins expire at once.
 	Pin bool
-	// Hints makes a bttls peer plan its dials by capability hints (tracker
-	// supporttls, PEX flags); false: it dials every peer as if nothing were
-	// known, TLS first under prefer.
-	Hints bool
+	// Hints is which capability hints a bttls peer plans its dials by.
+	Hints Hints
 }
+
+// Hints says which capability hints a bttls peer plans its dials by.
+type Hints uint8
+
+const (
+	// HintsTLS (hints not set) uses the flags saying a peer speaks bttls
+	// (tracker, PEX), which under prefer order nothing differently, but not
+	// the tracker's report that a peer does not: runs of scenarios written
+	// before the key stay as they were.
+	HintsTLS Hints = iota
+	// HintsAll (hints = true) uses every hint, as the real peer does: a
+	// peer the tracker reports without TLS is dialled with MSE first.
+	HintsAll
+	// HintsNone (hints = false): every peer is dialled as if nothing were
+	// known, TLS first under prefer.
+	HintsNone
+)
 
 // IsTLS reports whether a transport names a bttls peer.
 func IsTLS(transport string) bool { return strings.HasPrefix(transport, "tls") }
@@ -417,15 +432,19 @@ func (p *parser) check(f *file) (*Scenario, error) {
 	sum = 0
 	for _, m := range f.Mix {
 		key := func(k string) toml.Key { return toml.Key{"mix", k} }
-		mx := Mix{Transport: m.Transport, Policy: m.Policy, Fraction: m.Fraction, Pin: true, Hints: true}
+		mx := Mix{Transport: m.Transport, Policy: m.Policy, Fraction: m.Fraction, Pin: true}
 		if mx.Policy == "" {
 			mx.Policy = "prefer"
 		}
 		if m.Pin != nil {
 			mx.Pin = *m.Pin
 		}
-		if m.Hints != nil {
-			mx.Hints = *m.Hints
+		switch {
+		case m.Hints == nil:
+		case *m.Hints:
+			mx.Hints = HintsAll
+		default:
+			mx.Hints = HintsNone
 		}
 		p.checkTransport(key("transport"), mx.Transport, sc.Torrent.Level)
 		p.require(key("policy"), oneOf(mx.Policy, Policies), "must be one of %s, not %q", strings.Join(Policies, ", "), m.Policy)
@@ -434,7 +453,7 @@ func (p *parser) check(f *file) (*Scenario, error) {
 		sc.Mix = append(sc.Mix, mx)
 	}
 	if len(f.Mix) == 0 {
-		sc.Mix = []Mix{{Transport: "plain", Policy: "off", Fraction: 1, Pin: true, Hints: true}}
+		sc.Mix = []Mix{{Transport: "plain", Policy: "off", Fraction: 1, Pin: true}}
 	} else {
 		p.require(toml.Key{"mix", "fraction"}, math.Abs(sum-1) < 1e-6, "mix fractions sum to %g, not 1", sum)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/bttls/bttls/protocol/peer"
 	"github.com/bttls/bttls/protocol/transport"
 	"github.com/bttls/bttls/sim"
+	"github.com/bttls/bttls/sim/scenario"
 )
 
 // Modeled crypto (--crypto=modeled) replaces the TLS and MSE handshakes and
@@ -80,7 +81,7 @@ func measure(kind, policy string, mlkem bool) ([]flight, error) {
 		tt.Security = levels.BasicSecurity(c.Torrent.InfoHash[:])
 	}
 	reg := registry{tt}
-	spec := peerSpec{Kind: kind, Policy: policy, Pin: true, Hints: true, MLKEM: mlkem}
+	spec := peerSpec{Kind: kind, Policy: policy, Pin: true, MLKEM: mlkem}
 	wa, err := transports(ea, spec)
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func modeledTransports(spec peerSpec, sh *Shapes) (wiring, error) {
 	if !tls && kind != "mse" && kind != "legacy" {
 		return wiring{}, fmt.Errorf("swarm: transport %q is not simulated with modeled crypto", kind)
 	}
-	m := &modeled{tls: tls, policy: negotiate.Off, sh: sh, hints: spec.Hints}
+	m := &modeled{tls: tls, policy: negotiate.Off, sh: sh, hints: spec.Hints != scenario.HintsNone}
 	if spec.Pin {
 		m.pins = map[string]bool{}
 	}

@@ -87,7 +87,8 @@ func (p *Peer) DownloadTime() time.Duration {
 
 type runPeer struct {
 	Peer
-	pin, hints bool
+	pin   bool
+	hints scenario.Hints
 	// certified is when a Full Strict peer got its certificate (-1: not yet).
 	certified time.Duration
 	host      *netmodel.Host
@@ -227,7 +228,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 			return nil, err
 		}
 		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Seeder: true, Class: sc.Swarm.SeederClass, Transport: sc.Swarm.SeederTransport, Policy: sc.Swarm.SeederPolicy, Completed: 0},
-			pin: true, hints: true, certified: -1, host: h, env: s.NewEnv(h), store: NewStore(content, true)})
+			pin: true, certified: -1, host: h, env: s.NewEnv(h), store: NewStore(content, true)})
 	}
 	classOf := spread(r, sc.Swarm.Peers, len(sc.Classes), func(i int) float64 { return sc.Classes[i].Fraction })
 	mixOf := spread(r, sc.Swarm.Peers, len(sc.Mix), func(i int) float64 { return sc.Mix[i].Fraction })
@@ -367,9 +368,8 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 	spec := peerSpec{Kind: p.Transport, Policy: p.Policy, Pin: p.pin, Hints: p.hints, Level: sc.Torrent.Level,
 		MLKEM: mlkem, Trace: rec, Local: net.JoinHostPort(p.Addr, "6881")}
 	if iss != nil && tls {
-		end := p.env.Now().Add(sc.Duration - p.env.Sim().Now())
-		id, err := certify(p.env, iss, c.Torrent.InfoHash, token(p.ID), end)
-		if err != nil || id == nil {
+		id, err := certify(p.env, iss, c.Torrent.InfoHash, token(p.ID))
+		if err != nil {
 			return err
 		}
 		p.certified = p.env.Sim().Now()
@@ -391,7 +391,7 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 		Dialer:          countingDialer{w.dialer, hs},
 		Acceptor:        countingAcceptor{w.acceptor, hs},
 		TorrentSecurity: w.security,
-		Announce:        announcer(tls, w.announceKey),
+		Announce:        announcer(tls, p.hints == scenario.HintsAll, w.announceKey),
 		MaxConns:        sc.Swarm.MaxConns,
 		UploadSlots:     sc.Swarm.UploadSlots,
 	})
@@ -417,7 +417,9 @@ func (p *runPeer) leave() {
 // announcer adapts the tracker client to the peer's AnnounceFunc; TLS peers
 // announce supporttls=1, and under key(infohash) when key is set (a Strict
 // torrent's swarm key, so that the tracker never sees its infohash).
-func announcer(tls bool, key func([20]byte) [20]byte) peer.AnnounceFunc {
+// legacyHint passes on the tracker's report that a peer lacks TLS, as the
+// real peer does (scenario.HintsAll).
+func announcer(tls, legacyHint bool, key func([20]byte) [20]byte) peer.AnnounceFunc {
 	return func(e env.Env, u string, req peer.AnnounceRequest) (peer.AnnounceResponse, error) {
 		if key != nil {
 			req.InfoHash = key(req.InfoHash)
@@ -436,7 +438,7 @@ func announcer(tls bool, key func([20]byte) [20]byte) peer.AnnounceFunc {
 		}
 		out := peer.AnnounceResponse{Interval: resp.Interval}
 		for _, tp := range resp.Peers {
-			out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: tp.Addr, TLS: tp.TLS})
+			out.Peers = append(out.Peers, peer.AnnouncePeer{Addr: tp.Addr, TLS: tp.TLS, Legacy: legacyHint && tp.TLSReported && !tp.TLS})
 		}
 		return out, nil
 	}

@@ -25,7 +25,8 @@ type peerSpec struct {
 	// "tls-<level>" (scenario.Mix.Transport).
 	Kind, Policy string
 	// Pin and Hints: scenario.Mix.
-	Pin, Hints bool
+	Pin   bool
+	Hints scenario.Hints
 	// Level is the torrent's level; Identity the peer's Full Strict
 	// certificate.
 	Level    string
@@ -82,7 +83,7 @@ func transports(e env.Env, spec peerSpec) (wiring, error) {
 	if kind == "legacy" {
 		w.acceptor = legacyAcceptor{}
 	}
-	if !spec.Hints {
+	if spec.Hints == scenario.HintsNone {
 		w.dialer = hintless{w.dialer}
 	}
 	switch {
@@ -98,7 +99,7 @@ func transports(e env.Env, spec peerSpec) (wiring, error) {
 }
 
 // hintless is a dialer that plans every dial as if no capability hint had
-// been heard (Mix.Hints false).
+// been heard (scenario.HintsNone).
 type hintless struct{ inner transport.Dialer }
 
 func (d hintless) Connect(e env.Env, addr string, t *transport.Torrent, _ transport.Hint, timeout time.Duration) (*transport.Conn, error) {
