@@ -14,6 +14,7 @@ package session
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -31,14 +32,22 @@ type Config struct {
 	// LocalExt is the extension handshake we send (our "m" ids, "v", "p",
 	// "metadata_size").
 	LocalExt wire.ExtHandshake
-	// MaxRequests is the least number of requests we keep outstanding to
-	// the peer (default 32 blocks of 16 KiB = 512 KiB in flight).
+	// MaxRequests is the pipeline depth until the peer's rate is measured
+	// (default 32 blocks of 16 KiB = 512 KiB in flight).
 	MaxRequests int
-	// MaxRequestsCeil bounds the pipeline when it grows with the peer's
-	// rate: it holds QueueTime worth of blocks at the measured rate,
-	// between MaxRequests and this (default 250, the reqq we announce).
+	// MinRequests and MaxRequestsCeil bound the pipeline once it follows
+	// the peer's rate (defaults 4, one 64 KiB piece, and 250, the reqq we
+	// announce).
+	MinRequests     int
 	MaxRequestsCeil int
-	// QueueTime is how much transfer time the pipeline covers (default 1 s).
+	// QueueTime is how much transfer time the pipeline covers beyond the
+	// round trip (default 200 ms): the pipeline holds the bandwidth-delay
+	// product, rate × (round trip + QueueTime), and no more. A deeper one
+	// keeps the link no busier, but parks blocks behind a slow or busy
+	// peer that an idle one could have sent: in a flash crowd, requests
+	// queued for seconds at a few uploaders while others had nothing asked
+	// of them (a pipeline of 1 s, at least 32 blocks, left a third of the
+	// swarm's upload unused; sim/swarm's Kumar–Ross test).
 	QueueTime time.Duration
 	// MaxPeerRequests bounds the peer's queued requests to us (default 256).
 	MaxPeerRequests int
@@ -55,11 +64,14 @@ func (c *Config) defaults() {
 	if c.MaxRequests <= 0 {
 		c.MaxRequests = 32
 	}
-	if c.MaxRequestsCeil < c.MaxRequests {
-		c.MaxRequestsCeil = max(c.MaxRequests, 250)
+	if c.MinRequests <= 0 {
+		c.MinRequests = min(4, c.MaxRequests)
+	}
+	if c.MaxRequestsCeil < max(c.MaxRequests, c.MinRequests) {
+		c.MaxRequestsCeil = max(c.MaxRequests, c.MinRequests, 250)
 	}
 	if c.QueueTime <= 0 {
-		c.QueueTime = time.Second
+		c.QueueTime = 200 * time.Millisecond
 	}
 	if c.MaxPeerRequests <= 0 {
 		c.MaxPeerRequests = 256
@@ -149,11 +161,16 @@ type Session struct {
 
 	downloaded, uploaded, wasted int64
 
-	// The download rate from the peer, measured over each Tick second, sets
-	// the pipeline depth.
+	// The download rate from the peer and the round trip set the pipeline
+	// depth. The round trip is the least time from a request sent on an
+	// empty pipeline (the probe) to its block: with nothing queued ahead
+	// of it, that is the path's delay plus one block's transfer.
 	rateSince time.Time
 	rateBytes int64
 	depth     int
+	rtt       time.Duration // 0 until measured
+	probe     picker.Block
+	probeAt   time.Time // zero when no probe is in flight
 }
 
 // New returns a session whose handshakes just completed at now. p may be
@@ -399,6 +416,12 @@ func (s *Session) stepPiece(m wire.Message) {
 		s.outstanding = slices.Delete(s.outstanding, k, k+1)
 		s.lastBlock = s.now
 		s.snubbed = false
+		if !s.probeAt.IsZero() && b == s.probe {
+			if d := s.now.Sub(s.probeAt); d > 0 && (s.rtt == 0 || d < s.rtt) {
+				s.rtt = d
+			}
+			s.probeAt = time.Time{}
+		}
 	}
 	if s.picker == nil {
 		s.wasted += n
@@ -450,8 +473,8 @@ func (s *Session) measureRate() {
 	}
 	rate := float64(s.downloaded-s.rateBytes) / el.Seconds()
 	s.rateSince, s.rateBytes = s.now, s.downloaded
-	want := int(rate * s.cfg.QueueTime.Seconds() / picker.BlockSize)
-	s.depth = min(max(want, s.cfg.MaxRequests), s.cfg.MaxRequestsCeil)
+	want := int(math.Ceil(rate * (s.rtt + s.cfg.QueueTime).Seconds() / picker.BlockSize))
+	s.depth = min(max(want, s.cfg.MinRequests), s.cfg.MaxRequestsCeil)
 }
 
 // rateWindow is the period over which the download rate is measured, or
@@ -497,10 +520,14 @@ func (s *Session) fill() {
 	if n <= 0 || (len(s.outstanding) > 0 && n < max/4) {
 		return
 	}
-	if len(s.outstanding) == 0 {
+	empty := len(s.outstanding) == 0
+	if empty {
 		s.lastBlock = s.now // the request timeout starts now
 	}
 	blocks := s.picker.Pick(from, n, func(b picker.Block) bool { return slices.Contains(s.outstanding, b) })
+	if empty && len(blocks) > 0 {
+		s.probe, s.probeAt = blocks[0], s.now
+	}
 	for _, b := range blocks {
 		s.outstanding = append(s.outstanding, b)
 		s.send(wire.Message{Type: wire.Request, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
@@ -513,6 +540,9 @@ func (s *Session) fill() {
 // dropOutstandingExcept returns our requests for pieces outside keep to
 // the picker.
 func (s *Session) dropOutstandingExcept(keep bitfield.Bitfield) {
+	if !keep.Has(s.probe.Piece) {
+		s.probeAt = time.Time{}
+	}
 	kept := s.outstanding[:0]
 	for _, b := range s.outstanding {
 		if keep.Has(b.Piece) {
@@ -527,6 +557,7 @@ func (s *Session) dropOutstandingExcept(keep bitfield.Bitfield) {
 // dropOutstanding returns our requests to the picker, sending cancels when
 // the peer may still answer them.
 func (s *Session) dropOutstanding(cancel bool) {
+	s.probeAt = time.Time{}
 	for _, b := range s.outstanding {
 		s.picker.Cancelled(b)
 		if cancel {

@@ -249,24 +249,79 @@ func TestPipelineBoundedByReqq(t *testing.T) {
 	}
 }
 
+// deliver answers the oldest outstanding request at each of times.
+func (sd *side) deliver(t *testing.T, times ...time.Time) {
+	t.Helper()
+	for _, now := range times {
+		out := sd.s.Outstanding()
+		if len(out) == 0 {
+			t.Fatalf("nothing outstanding at %v", now.Sub(t0))
+		}
+		b := out[0]
+		if err := sd.s.Step(wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: make([]byte, b.Length)}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// every returns n times, step apart, the first step after t0.
+func every(step time.Duration, n int) []time.Time {
+	out := make([]time.Time, n)
+	for i := range out {
+		out[i] = t0.Add(time.Duration(i+1) * step)
+	}
+	return out
+}
+
 func TestPipelineGrowsWithRate(t *testing.T) {
 	content := make([]byte, 64*pieceLen)
-	sd := newSide(t, content, false, Config{MaxRequests: 8})
+	sd := newSide(t, content, false, Config{MaxRequests: 8, QueueTime: 480 * time.Millisecond})
 	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(64).Wire()}, t0)
 	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
 	if n := len(sd.s.Outstanding()); n != 8 {
-		t.Fatalf("%d outstanding, want the floor of 8", n)
+		t.Fatalf("%d outstanding, want the initial 8", n)
 	}
-	// A block every 20 ms: 50 blocks/s, so a one second queue wants 50
-	// blocks, from the first 200 ms window on.
-	for i := range 12 {
-		b := sd.s.Outstanding()[0]
-		now := t0.Add(time.Duration(i+1) * 20 * time.Millisecond)
-		sd.s.Step(wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: make([]byte, b.Length)}, now)
+	// A block every 20 ms: 50 blocks/s, and the first request's block
+	// takes 20 ms (the round trip), so the pipeline wants 50 × (20 ms +
+	// 480 ms) = 25 blocks from the first 200 ms window on.
+	sd.deliver(t, every(20*time.Millisecond, 12)...)
+	// Refills come in batches of a quarter pipeline, so up to 6 short.
+	if n := len(sd.s.Outstanding()); n < 25-25/4 || n > 25 {
+		t.Fatalf("%d outstanding at 50 blocks/s, want 19..25", n)
 	}
-	// Refills come in batches of a quarter pipeline, so up to 12 short.
-	if n := len(sd.s.Outstanding()); n < 50-50/4 || n > 50 {
-		t.Fatalf("%d outstanding at 50 blocks/s, want 38..50", n)
+}
+
+func TestPipelineCoversRoundTrip(t *testing.T) {
+	content := make([]byte, 64*pieceLen)
+	sd := newSide(t, content, false, Config{MaxRequests: 8, QueueTime: 100 * time.Millisecond})
+	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(64).Wire()}, t0)
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	// The first block takes 300 ms (a long path), then blocks stream in at
+	// 50/s: the pipeline covers the round trip, 50 × (300 ms + 100 ms).
+	times := []time.Time{t0.Add(300 * time.Millisecond)}
+	for i := range 15 {
+		times = append(times, times[0].Add(time.Duration(i+1)*20*time.Millisecond))
+	}
+	sd.deliver(t, times...)
+	if n := len(sd.s.Outstanding()); n < 20-20/4 || n > 20 {
+		t.Fatalf("%d outstanding at 50 blocks/s over a 300 ms round trip, want 15..20", n)
+	}
+}
+
+func TestPipelineShrinksForSlowPeer(t *testing.T) {
+	content := make([]byte, 64*pieceLen)
+	sd := newSide(t, content, false, Config{MaxRequests: 32, MinRequests: 4})
+	sd.s.Step(wire.Message{Type: wire.Bitfield, Bitfield: bitfield.Full(64).Wire()}, t0)
+	sd.s.Step(wire.Message{Type: wire.Unchoke}, t0)
+	if n := len(sd.s.Outstanding()); n != 32 {
+		t.Fatalf("%d outstanding, want the initial 32", n)
+	}
+	// 10 blocks/s over a 100 ms round trip wants 10 × (100 ms + 200 ms) =
+	// 3 blocks: the floor of 4. The 32 asked at first drain (30 of them
+	// here), and the pipeline is topped up to 4, not 32.
+	sd.deliver(t, every(100*time.Millisecond, 30)...)
+	if n := len(sd.s.Outstanding()); n != 4 {
+		t.Fatalf("%d outstanding at 10 blocks/s, want the floor of 4", n)
 	}
 }
 
