@@ -42,10 +42,17 @@ the same results. Prints a summary:
   completed       leechers that finished, of all
   download time   p50/p90/p99 from arrival to the last verified piece
   bytes           piece payload by what carried it (plain, mse, tls-basic...)
-  handshakes      transport setups by direction and outcome
+  handshakes      transport setups by direction and outcome, and TLS setups
+                  per leecher
+  level           for a Strict or Full Strict torrent ([torrent] level): the
+                  leechers that speak no TLS and so cannot join
+  issuer          Full Strict: certificates granted, peers left without one,
+                  requests to the issuer and how many failed
   simulated       virtual seconds per wall-clock second, events, run digest
 With --out DIR it also writes DIR/summary.json (the numbers above) and
-DIR/peers.csv (one row per peer). See scenarios/default.toml for every key.
+DIR/peers.csv (one row per peer). See scenarios/default.toml for every key,
+and scenarios/studies/levels.toml for the level, the [issuer] table and
+per-[[mix]] pin and hints.
 
 With --trace FILE it records the negotiation of every outbound connection
 (dial, TLS attempt, fallback, legacy attempt, outcome; docs/model.md, "Trace

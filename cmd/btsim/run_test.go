@@ -68,3 +68,37 @@ func TestRunTraceThenCheck(t *testing.T) {
 		t.Fatalf("--trace with --crypto modeled exited %d, want 1", got)
 	}
 }
+
+// TestRunFullStrictWritesIssuance runs a small Full Strict swarm from the
+// command line and checks that summary.json says its level and what the
+// issuance cost, and that a strict-only transport name in a Basic torrent
+// is refused with the key named.
+func TestRunFullStrictWritesIssuance(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "fs.toml")
+	fs := strings.Replace(traceScenario, "piece_size = \"32KiB\"", "piece_size = \"32KiB\"\nlevel = \"fullstrict\"", 1)
+	fs = strings.Replace(fs, "transport = \"tls-basic\"", "transport = \"tls\"", 1)
+	if err := os.WriteFile(scen, []byte(fs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if got := runRun([]string{scen, "--quiet", "--out", out}); got != 0 {
+		t.Fatalf("btsim run exited %d", got)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"level": "fullstrict"`, `"no_tls_leechers": 4`, `"certified": 5`, `"uncertified": 0`, `"tls_setups_per_leecher"`, `"tls-fullstrict2"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("summary.json lacks %s:\n%s", want, b)
+		}
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte(strings.Replace(traceScenario, "tls-basic", "tls-fullstrict", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := runRun([]string{bad, "--quiet"}); got != 1 {
+		t.Fatalf("btsim run with a fullstrict peer in a Basic torrent exited %d, want 1", got)
+	}
+}
