@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"time"
 
@@ -29,7 +30,9 @@ const benchHelp = `usage: btsim bench [--peers N] [--size SIZE] [--transport T] 
 Runs a flash crowd (N leechers, one seeder, every peer on the same links)
 with real protocol code and reports how the simulator performs:
   sim-s per wall-s   virtual seconds simulated per wall-clock second
-  memory per peer    peak Go heap + stacks (sampled every virtual 5 s) / peers
+  memory per peer    peak Go heap in use + stacks (sampled every virtual 5 s)
+                     / peers, and the same with only the live heap (what the
+                     last collection kept: no garbage awaiting collection)
   crypto floor       CPU time the run's real crypto and hashing alone need
                      (TLS handshakes, AES-GCM, RC4, SHA-1, measured here
                      first), and the wall time's ratio to it: what the
@@ -124,8 +127,9 @@ fraction = 1.0
 	}
 	fmt.Printf("calibration: %v\n", costs)
 
-	var peak, peakHeap, peakStacks uint64
+	var peak, peakHeap, peakStacks, peakLive uint64
 	var lastSample time.Duration
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	opt := swarm.Options{Crypto: *crypto, Progress: func(done, total int, now time.Duration) {
 		if now-lastSample < 5*time.Second && done < total {
 			return
@@ -134,6 +138,12 @@ fraction = 1.0
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		peakHeap, peakStacks = max(peakHeap, ms.HeapInuse), max(peakStacks, ms.StackInuse)
+		// Live: what the last collection found reachable, without the
+		// garbage the collector lets accumulate (GOGC, --memory-limit).
+		metrics.Read(live)
+		if live[0].Value.Kind() == metrics.KindUint64 {
+			peakLive = max(peakLive, live[0].Value.Uint64()+ms.StackInuse)
+		}
 		if cur := ms.HeapInuse + ms.StackInuse; cur > peak {
 			peak = cur
 			if *memProfile != "" {
@@ -162,8 +172,9 @@ fraction = 1.0
 	}
 	res.WriteSummary(os.Stdout)
 	floor := res.Floor(costs)
-	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer; heap %d MiB, stacks %d MiB); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
+	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer; heap %d MiB, stacks %d MiB); peak live heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
 		*peers, *transport, *size, *maxConns, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1), peakHeap>>20, peakStacks>>20,
+		peakLive>>20, float64(peakLive)/1024/float64(*peers+1),
 		floor.Seconds(), res.CPU.Seconds(), res.CPU.Seconds()/max(floor.Seconds(), 1e-9))
 	return 0
 }

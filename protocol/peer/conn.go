@@ -40,7 +40,7 @@ const (
 	// yet written: the driver pulls uploads from the session only below
 	// it, so a peer that does not read costs this much, and the rest of
 	// its requests wait in the session (bounded by MaxPeerRequests).
-	maxWriteAhead = 2 * uploadChunk * (16<<10 + 13)
+	maxWriteAhead = uploadChunk * (16<<10 + 13)
 	// maxWriteBacklog bounds everything queued for the writer. Beyond it
 	// the driver stops taking from the inbox too, so the peer's own
 	// messages (requests we reject, say) cannot grow our queue without
@@ -380,13 +380,24 @@ func (cn *conn) write(r session.Ready) error {
 // newBuf returns an empty buffer, a written one when there is one.
 func (cn *conn) newBuf() []byte { return getWriteBuf() }
 
-// enqueue hands buf to the writer task.
+// enqueue hands buf to the writer task. Output that fits in the spare
+// capacity of the last buffer still queued joins it, so that a writer held
+// up by a slow peer keeps one or two buffers queued, not one (of up to
+// maxKeptWriteBuf capacity) per HAVE or request the driver produced
+// meanwhile.
 func (cn *conn) enqueue(buf []byte) {
 	if len(buf) == 0 {
 		putWriteBuf(buf)
 		return
 	}
 	cn.mu.Lock()
+	if n := len(cn.wq); n > 0 && len(cn.wq[n-1])+len(buf) <= cap(cn.wq[n-1]) {
+		cn.wq[n-1] = append(cn.wq[n-1], buf...)
+		cn.wqBytes += len(buf)
+		cn.mu.Unlock()
+		putWriteBuf(buf)
+		return
+	}
 	cn.wq = append(cn.wq, buf)
 	cn.wqBytes += len(buf)
 	cn.mu.Unlock()
