@@ -14,9 +14,17 @@ type event struct {
 // eventHeap is a 4-ary min-heap on (at, seq) that supports removal, so
 // cancelled timers (read deadlines, dial timeouts) do not pile up. Four
 // children per node halve the depth that every pop sifts through, with the
-// children side by side in memory; (at, seq) is a total order, so the
-// order events come out in does not depend on the heap's shape.
-type eventHeap []*event
+// children side by side in memory; each entry carries its event's (at,
+// seq), so comparing children reads the heap's own array instead of four
+// events scattered over the heap. (at, seq) is a total order, so the order
+// events come out in does not depend on the heap's shape.
+type eventHeap []heapEntry
+
+type heapEntry struct {
+	at  int64
+	seq uint64
+	e   *event
+}
 
 func (h eventHeap) less(i, j int) bool {
 	if h[i].at != h[j].at {
@@ -27,13 +35,13 @@ func (h eventHeap) less(i, j int) bool {
 
 func (h eventHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
+	h[i].e.index = i
+	h[j].e.index = j
 }
 
 func (h *eventHeap) push(e *event) {
 	e.index = len(*h)
-	*h = append(*h, e)
+	*h = append(*h, heapEntry{e.at, e.seq, e})
 	h.up(e.index)
 }
 
@@ -41,8 +49,8 @@ func (h *eventHeap) pop() *event {
 	old := *h
 	n := len(old) - 1
 	old.swap(0, n)
-	e := old[n]
-	old[n] = nil
+	e := old[n].e
+	old[n] = heapEntry{}
 	*h = old[:n]
 	if n > 0 {
 		h.down(0)
@@ -61,7 +69,7 @@ func (h *eventHeap) remove(e *event) {
 	if i != n {
 		old.swap(i, n)
 	}
-	old[n] = nil
+	old[n] = heapEntry{}
 	*h = old[:n]
 	if i != n {
 		h.down(i)

@@ -45,3 +45,24 @@ func TestEventHeapOrder(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEventHeap: a queue of 100,000 pending events (a large swarm's
+// deadlines and segments in flight), each step popping the earliest and
+// pushing one a random time later.
+func BenchmarkEventHeap(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var h eventHeap
+	seq := uint64(0)
+	for range 100000 {
+		seq++
+		h.push(&event{at: r.Int64N(1e9), seq: seq})
+	}
+	b.ResetTimer()
+	for range b.N {
+		e := h.pop()
+		seq++
+		e.at += 1 + r.Int64N(1e9)
+		e.seq = seq
+		h.push(e)
+	}
+}
