@@ -26,9 +26,14 @@ func init() {
 }
 
 const benchHelp = `usage: btsim bench [--peers N] [--size SIZE] [--transport T] [flags]
+       btsim bench --scenario FILE.toml [--peers N] [flags]
 
 Runs a flash crowd (N leechers, one seeder, every peer on the same links)
-with real protocol code and reports how the simulator performs:
+with real protocol code — or, with --scenario, any scenario file (--peers,
+if given, replaces its peer count) — and reports how the simulator
+performs. A flash crowd is the simulator's worst case: every peer moves
+the whole torrent in the same half minute; a swarm with arrivals spread
+over time simulates many times faster for the same peers and bytes.
   sim-s per wall-s   virtual seconds simulated per wall-clock second
   memory per peer    peak Go heap in use + stacks (sampled every virtual 5 s)
                      / peers, and the same with only the live heap (what the
@@ -40,6 +45,7 @@ with real protocol code and reports how the simulator performs:
 
 Examples:
   btsim bench --peers 1000
+  btsim bench --scenario scenarios/poisson-mixed.toml --peers 1000
   btsim bench --peers 10000 --size 4MiB --max-conns 30 --cpuprofile cpu.pprof
 
 flags:
@@ -65,6 +71,7 @@ func runBench(args []string) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
 	memLimit := fs.String("memory-limit", "", "soft limit on the Go heap (e.g. 16GiB): the collector runs more often near it instead of letting garbage double the heap")
 	memProfile := fs.String("memprofile", "", "write a heap profile (pprof) taken at the peak of heap+stacks to this file")
+	scenarioFile := fs.String("scenario", "", "run this scenario file instead of the flash crowd (the link, size and transport flags do not apply)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -115,7 +122,31 @@ fraction = 1.0
 		}
 		debug.SetMemoryLimit(n)
 	}
-	sc, err := scenario.Parse("bench flags", []byte(text))
+	var sc *scenario.Scenario
+	var err error
+	if *scenarioFile != "" {
+		for _, f := range []string{"size", "piece", "transport", "max-conns", "up", "down", "seed-up"} {
+			if fs.Changed(f) {
+				fmt.Fprintf(os.Stderr, "btsim bench: --%s does not apply with --scenario (edit the scenario file)\n", f)
+				return 2
+			}
+		}
+		sc, err = scenario.Load(*scenarioFile)
+		if err == nil && fs.Changed("peers") {
+			if *peers <= 0 {
+				err = fmt.Errorf("--peers %d: want at least 1", *peers)
+			}
+			sc.Swarm.Peers = *peers
+		}
+		if err == nil && fs.Changed("seed") {
+			sc.Seed = *seed
+		}
+		if err == nil {
+			*peers = sc.Swarm.Peers
+		}
+	} else {
+		sc, err = scenario.Parse("bench flags", []byte(text))
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim bench: %v\n", err)
 		return 2
@@ -172,8 +203,12 @@ fraction = 1.0
 	}
 	res.WriteSummary(os.Stdout)
 	floor := res.Floor(costs)
-	fmt.Printf("bench: %d peers, %s %s, %d max conns, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer; heap %d MiB, stacks %d MiB); peak live heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
-		*peers, *transport, *size, *maxConns, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1), peakHeap>>20, peakStacks>>20,
+	what := fmt.Sprintf("%s %s, %d max conns", *transport, *size, *maxConns)
+	if *scenarioFile != "" {
+		what = "scenario " + *scenarioFile
+	}
+	fmt.Printf("bench: %d peers, %s, crypto %s: %.1f sim-s per wall-s, %.1f per CPU-s; peak heap+stacks %d MiB (%.0f KiB per peer; heap %d MiB, stacks %d MiB); peak live heap+stacks %d MiB (%.0f KiB per peer); crypto+hash floor %.1fs, CPU %.1fs = %.1f× the floor\n",
+		*peers, what, *crypto, res.SpeedUp, res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), peak>>20, float64(peak)/1024/float64(*peers+1), peakHeap>>20, peakStacks>>20,
 		peakLive>>20, float64(peakLive)/1024/float64(*peers+1),
 		floor.Seconds(), res.CPU.Seconds(), res.CPU.Seconds()/max(floor.Seconds(), 1e-9))
 	return 0
