@@ -134,6 +134,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("[torrent]\nsize=\"1e30GB\""))
+	if b, err := os.ReadFile("../../scenarios/studies/levels.toml"); err == nil {
+		f.Add(b) // not a scenario as it stands (its [sweep] table), but its other keys are
+	}
+	f.Add([]byte(minimal + "[[mix]]\ntransport = \"tls\"\npin = false\nhints = true\nfraction = 1.0\n[issuer]\nhost = \"issuer\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("fuzz.toml", data)
 		if err != nil {
