@@ -3,7 +3,15 @@
 // best download rate keep their slots — or, when we seed, those we upload
 // to fastest, so the swarm gets the most from our upload — and every third
 // round (30 s) one more interested peer is unchoked at random, so newcomers
-// get a chance to prove themselves.
+// get a chance to prove themselves. Between rounds, Fill hands slots that
+// fell free to waiting peers.
+//
+// Peers with equal rates are ranked at random, not by ID: at the start of a
+// flash crowd every rate is zero, and a fixed order hands every slot to
+// the same early connections round after round, starving peers that
+// connected late (in sim/swarm's Kumar–Ross flash crowd, the last peer to
+// finish had been unchoked by one or two of its thirty neighbours until
+// the round at 10 s).
 //
 // It is a plain state machine: the caller supplies the time and the rates.
 package choker
@@ -66,14 +74,7 @@ func (c *Choker) Run(peers []Peer, seeding bool) []uint64 {
 			cands = append(cands, p)
 		}
 	}
-	// Best rate first; ID breaks ties so the result does not depend on the
-	// order the caller listed peers in.
-	slices.SortFunc(cands, func(a, b Peer) int {
-		if c := cmp.Compare(b.Rate, a.Rate); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	c.rank(cands)
 	regular := min(c.Slots-1, len(cands))
 	if c.Slots == 1 {
 		regular = min(1, len(cands))
@@ -108,4 +109,35 @@ func (c *Choker) Run(peers []Peer, seeding bool) []uint64 {
 	}
 	slices.Sort(unchoke)
 	return unchoke
+}
+
+// Fill picks up to free of cands, the interested peers we choke, to
+// unchoke between rounds (when unchoked peers lose interest or leave):
+// best rate first, ties at random. Snubbed peers are skipped unless
+// seeding, as in Run. The IDs come back best first.
+func (c *Choker) Fill(cands []Peer, free int, seeding bool) []uint64 {
+	if free <= 0 {
+		return nil
+	}
+	pool := make([]Peer, 0, len(cands))
+	for _, p := range cands {
+		if p.Interested && (seeding || !p.Snubbed) {
+			pool = append(pool, p)
+		}
+	}
+	c.rank(pool)
+	out := make([]uint64, 0, min(free, len(pool)))
+	for _, p := range pool[:min(free, len(pool))] {
+		out = append(out, p.ID)
+	}
+	return out
+}
+
+// rank sorts peers best rate first, equal rates in random order. The
+// shuffle starts from ID order, so the result depends on the random source
+// only, never on the order the caller listed peers in.
+func (c *Choker) rank(peers []Peer) {
+	slices.SortFunc(peers, func(a, b Peer) int { return cmp.Compare(a.ID, b.ID) })
+	c.rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
+	slices.SortStableFunc(peers, func(a, b Peer) int { return cmp.Compare(b.Rate, a.Rate) })
 }
