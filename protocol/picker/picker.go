@@ -209,36 +209,50 @@ func (p *Picker) takeFree(i, n int, out []Block) []Block {
 }
 
 // choose picks a missing, unstarted piece the peer has: at random for the
-// first RandomFirst pieces, else the rarest. The scan starts at a random
-// piece and wraps around, so ties go to a random one of them without a
-// random draw per piece.
+// first RandomFirst pieces, else the rarest, ties at random. Every piece
+// among the rarest is equally likely (reservoir sampling): taking the
+// first one found after a random starting point instead favours pieces
+// that follow long runs of pieces we cannot pick, so in a flash crowd the
+// peers start the same pieces and have less to trade.
 func (p *Picker) choose(b bitfield.Bitfield) int {
 	n := len(p.avail)
 	if n == 0 {
 		return -1
 	}
-	best, bestAvail := -1, 0
-	random := p.have.Count() < RandomFirst
-	start := p.rand.IntN(n)
-	for k := range n {
-		i := start + k
-		if i >= n {
-			i -= n
+	if p.have.Count() < RandomFirst {
+		start := p.rand.IntN(n)
+		for k := range n {
+			i := start + k
+			if i >= n {
+				i -= n
+			}
+			if p.pickable(b, i) {
+				return i
+			}
 		}
-		if !b.Has(i) || p.have.Has(i) || p.partials[i] != nil {
+		return -1
+	}
+	best, bestAvail, ties := -1, 0, 0
+	for i := range n {
+		if !p.pickable(b, i) {
 			continue
 		}
-		if random {
-			return i
-		}
-		if a := p.avail[i]; best < 0 || a < bestAvail {
-			best, bestAvail = i, a
-			if a <= 1 {
-				break // nothing is rarer than a piece only this peer has
+		switch a := p.avail[i]; {
+		case best < 0 || a < bestAvail:
+			best, bestAvail, ties = i, a, 1
+		case a == bestAvail:
+			ties++
+			if p.rand.IntN(ties) == 0 {
+				best = i
 			}
 		}
 	}
 	return best
+}
+
+// pickable reports whether piece i can be started from a peer holding b.
+func (p *Picker) pickable(b bitfield.Bitfield, i int) bool {
+	return b.Has(i) && !p.have.Has(i) && p.partials[i] == nil
 }
 
 func (p *Picker) start(i int) {

@@ -50,6 +50,37 @@ func TestRarestFirst(t *testing.T) {
 	}
 }
 
+func TestRarestTiesUniform(t *testing.T) {
+	// Sixteen pieces, four verified (past random first). The peer holds
+	// pieces 0..3 and 12, all equally rare: each must be about equally
+	// likely. (Taking the first candidate after a random starting point
+	// would pick 12 more than half the time: every start from 4 to 12
+	// reaches it first.)
+	peer := bitfield.New(16)
+	for _, i := range []int{0, 1, 2, 3, 12} {
+		peer.Set(i)
+	}
+	counts := map[int]int{}
+	const runs = 2000
+	for seed := range uint64(runs) {
+		p := New(16, BlockSize, 16*BlockSize, rand.New(rand.NewPCG(seed, 7)))
+		for _, i := range []int{8, 13, 14, 15} {
+			p.PieceVerified(i)
+		}
+		p.PeerHasAll(bitfield.Full(16))
+		b := p.Pick(peer, 1, none)
+		if len(b) != 1 {
+			t.Fatalf("seed %d: picked %v", seed, b)
+		}
+		counts[b[0].Piece]++
+	}
+	for _, i := range []int{0, 1, 2, 3, 12} {
+		if c := counts[i]; c < runs/5-100 || c > runs/5+100 {
+			t.Errorf("piece %d picked %d times of %d, want about %d: %v", i, c, runs, runs/5, counts)
+		}
+	}
+}
+
 func TestLastPieceShortBlock(t *testing.T) {
 	p := New(2, 2*BlockSize, 2*BlockSize+100, rand.New(rand.NewPCG(1, 1)))
 	if p.PieceSize(1) != 100 || p.BlockAt(1, 0).Length != 100 {
