@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bttls/bttls/protocol/demux"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/transport"
@@ -271,19 +272,34 @@ func (c *Client) acceptLoop() {
 			nc.Close()
 			continue
 		}
-		// The transport handshake (TLS, MSE) is the costly part and comes
-		// before we learn which torrent the peer wants: when none of ours
-		// would take it, refuse now rather than after paying for it.
-		if !anyRoom(torrents, 0) {
-			c.logf("peer: refusing %s: at the connection limit", nc.RemoteAddr())
-			nc.Close()
-			continue
-		}
+		full := !anyRoom(torrents, 0)
 		c.mu.Lock()
 		c.inbound++
 		c.mu.Unlock()
-		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc) })
+		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc, full) })
 	}
+}
+
+// refuseEarly decides, for a connection accepted while no torrent had
+// room, whether to close it before its transport handshake, which is the
+// costly part and comes before we learn which torrent the peer wants. It
+// reads the opening to tell. Only a plaintext opening is closed at once. A
+// TLS ClientHello is not: a bttls initiator cannot tell a connection
+// closed before the TLS handshake from a legacy peer's refusal, and under
+// prefer it would fall back to MSE or plaintext with a peer that speaks
+// bttls (docs/bep_tls.rst, "Fallback"), with no attacker on the path. An
+// MSE opening is not either: an MSE initiator that gets no reply retries in
+// plaintext (protocol/levels), which would show the infohash. Both pay
+// for their handshake and are refused after it if the torrent still has
+// no room, which their initiators see as a failure past the transport
+// handshake, one they do not fall back from. rc replays what was read.
+func (c *Client) refuseEarly(nc net.Conn) (refuse bool, rc net.Conn, err error) {
+	nc.SetReadDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
+	class, rc, err := demux.Peek(nc)
+	if err != nil {
+		return true, nil, err
+	}
+	return class == demux.Plain, rc, nil
 }
 
 // pooledBufSize is the buffer size recycled: a piece message body holding

@@ -128,8 +128,25 @@ func (c *Client) handshakeOut(t *Torrent, tc *transport.Conn, addr string) (*con
 }
 
 // handleInbound sets up the transport and the BEP 3 handshake of an
-// accepted connection, then runs it.
-func (c *Client) handleInbound(nc net.Conn) {
+// accepted connection, then runs it. full says no torrent had room when it
+// was accepted (see refuseEarly).
+func (c *Client) handleInbound(nc net.Conn, full bool) {
+	if full {
+		refuse, rc, err := c.refuseEarly(nc)
+		if refuse {
+			c.mu.Lock()
+			c.inbound--
+			c.mu.Unlock()
+			if err != nil {
+				c.logf("peer: refusing %s: at the connection limit: %v", nc.RemoteAddr(), err)
+			} else {
+				c.logf("peer: refusing %s: at the connection limit", nc.RemoteAddr())
+			}
+			nc.Close()
+			return
+		}
+		nc = rc
+	}
 	cn, err := c.setupInbound(nc)
 	c.mu.Lock()
 	c.inbound--

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,6 +59,65 @@ func TestFullTorrentRefusesBeforeHandshake(t *testing.T) {
 	waitFor(t, "the seed to refuse the second leecher", 10*time.Second, func() bool { return len(refused.seen()) > 0 })
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("seed started %d transport handshakes, want 1 (the second connection refused before its handshake)", n)
+	}
+	if n := len(st.Peers()); n != 1 {
+		t.Errorf("seed has %d connections, want 1", n)
+	}
+}
+
+// TestFullTorrentHandshakesTLSAndMSEOpenings checks that a client at its
+// connection limit still runs the transport handshake of a TLS or MSE
+// opening and refuses it only after: closed before its handshake, a bttls
+// initiator could not tell it from a legacy peer and would fall back to
+// MSE (and an MSE initiator to plaintext), downgrading a connection to a
+// peer that speaks bttls with no attacker on the path.
+func TestFullTorrentHandshakesTLSAndMSEOpenings(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 32<<10)
+	var accepted atomic.Int64
+	seedCfg := fastConfig()
+	seedCfg.MaxConns = 1
+	seedCfg.UploadRate = 32 << 10
+	seedCfg.Acceptor = countingAcceptor{PlainTransport{}, &accepted}
+	logs := &logTrap{words: []string{"at the connection limit", "inbound"}}
+	seedCfg.Logf = logs.logf
+	seed := newClient(t, seedCfg)
+	ss, _ := storage.NewMemory(tor, data)
+	st, err := seed.AddTorrent(tor, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, fastConfig())
+	ls, _ := storage.NewMemory(tor, nil)
+	lt, err := c.AddTorrent(tor, ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.AddPeers(seed.Addr().String())
+	waitFor(t, "the leecher to connect", 10*time.Second, func() bool { return len(st.Peers()) == 1 })
+
+	openings := []struct {
+		name  string
+		bytes []byte
+	}{
+		// A TLS record header with a ClientHello (demux's rule), then junk.
+		{"TLS", append([]byte{0x16, 0x03, 0x01, 0x01, 0x00, 0x01}, make([]byte, 90)...)},
+		// A random MSE Ya: anything else.
+		{"MSE", append([]byte{0x42}, make([]byte, 95)...)},
+	}
+	for i, o := range openings {
+		nc, err := net.Dial("tcp", seed.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.Write(o.bytes)
+		want := int64(i + 2)
+		waitFor(t, o.name+" opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == want })
+		nc.Close()
+	}
+	for _, l := range logs.seen() {
+		if strings.Contains(l, "at the connection limit") {
+			t.Errorf("refused before the transport handshake: %s", l)
+		}
 	}
 	if n := len(st.Peers()); n != 1 {
 		t.Errorf("seed has %d connections, want 1", n)
