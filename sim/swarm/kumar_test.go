@@ -60,15 +60,24 @@ latency = "10ms"
 // TestKumarRossFlashCrowd runs a homogeneous flash crowd of real peers (one
 // seeder, 128 pieces) and compares it with the theoretical minimum
 // distribution time. The target is the last completion within 1.25× of the
-// minimum; the peer (protocol/peer) reaches about 1.55–1.65× (N=100 over
-// seeds 1–4: last 1.55–1.62×, p90 1.52–1.56×, upload utilisation 0.65–0.67;
-// N=40: last 1.64×). What is left is mostly the choker's pace (upload slots
-// rotate at 10 s rounds, and pieces spread from a 5 MB/s seeder). The test
-// logs every factor and fails if the last completion regresses past 1.8×.
+// minimum. Over seeds 1–4 the peer reaches, at N=100, last 1.37–1.43×, p90
+// 1.30–1.35×, upload utilisation 0.72–0.75 (it was 1.55–1.62×, p90
+// 1.52–1.56×, 0.65–0.67 with a pipeline of at least 32 blocks and 1 s,
+// which parked requests at busy uploaders while others had nothing asked of
+// them); at N=40 (-short), last 1.53–1.63×. What is left is the start (the
+// swarm's upload is 0.2 used after 1 s, 0.8 after 3 s, as pieces fan out
+// from the seeder through four slots per peer) and the tail: slots that
+// fall free between choke rounds go to the connections the peer's
+// tie-break favours, and a peer that connected late can stay unchoked by
+// one or two of its neighbours until the round at 10 s.
+//
+// The test logs every factor and fails on a regression past what every
+// seed tried reaches with a margin: the last completion past 1.55× (N=100)
+// or 1.75× (N=40), or upload utilisation under 0.65 (N=100) or 0.55 (N=40).
 func TestKumarRossFlashCrowd(t *testing.T) {
-	n := 100
+	n, maxLast, minUtil := 100, 1.55, 0.65
 	if testing.Short() {
-		n = 40
+		n, maxLast, minUtil = 40, 1.75, 0.55
 	}
 	const (
 		size   = 8 << 20 // 128 pieces of 64 KiB
@@ -91,7 +100,10 @@ func TestKumarRossFlashCrowd(t *testing.T) {
 	if f(res.Last) < 1 {
 		t.Errorf("the last completion %v beats the theoretical minimum %v: the network model gives away capacity", res.Last, bound)
 	}
-	if f(res.Last) > 1.8 {
-		t.Errorf("the last completion %v is %.2f× the minimum %v (regression guard: ≤ 1.8×)", res.Last, f(res.Last), bound)
+	if f(res.Last) > maxLast {
+		t.Errorf("the last completion %v is %.2f× the minimum %v (regression guard: ≤ %.2f×)", res.Last, f(res.Last), bound, maxLast)
+	}
+	if res.UploadUtilisation < minUtil {
+		t.Errorf("upload utilisation %.2f (regression guard: ≥ %.2f)", res.UploadUtilisation, minUtil)
 	}
 }
