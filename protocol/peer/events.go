@@ -1,7 +1,6 @@
 package peer
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -221,37 +220,36 @@ func (t *Torrent) runChokerLocked(now time.Time) {
 }
 
 // fillSlotsLocked unchokes interested peers, best rate of the last round
-// first, while fewer than the choker's slots are unchoked and interested.
-// Between rounds, peers that lose interest (they completed, or we have
-// nothing more for them) or disconnect free slots; left idle until the
-// next round, our upload would go unused for up to ChokeInterval, which in
-// a flash crowd is what leaves the last peers waiting on choked
-// neighbours. Nobody is choked here: that stays the round's decision.
+// first and equal rates in random order (choker.Fill), while fewer than the
+// choker's slots are unchoked and interested. Between rounds, peers that
+// lose interest (they completed, or we have nothing more for them) or
+// disconnect free slots; left idle until the next round, our upload would
+// go unused for up to ChokeInterval, which in a flash crowd is what leaves
+// the last peers waiting on choked neighbours. Nobody is choked here: that
+// stays the round's decision.
 func (t *Torrent) fillSlotsLocked() {
 	seeding := t.picker != nil && t.picker.Done()
 	used := 0
-	var cands []*conn
+	var cands []choker.Peer
 	for _, cn := range t.conns {
 		switch {
 		case !cn.sess.PeerInterested():
 		case !cn.sess.AmChoking():
 			used++
-		case seeding || !cn.sess.Snubbed():
-			cands = append(cands, cn)
+		default:
+			cands = append(cands, choker.Peer{ID: cn.id, Interested: true, Rate: cn.rate, Snubbed: cn.sess.Snubbed()})
 		}
 	}
 	free := t.choker.Slots - used
 	if free <= 0 || len(cands) == 0 {
 		return
 	}
-	slices.SortFunc(cands, func(a, b *conn) int {
-		if c := cmp.Compare(b.rate, a.rate); c != 0 {
-			return c
+	for _, id := range t.choker.Fill(cands, free, seeding) {
+		for _, cn := range t.conns {
+			if cn.id == id {
+				cn.sess.SetChoked(false)
+				cn.wake.Notify()
+			}
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	for _, cn := range cands[:min(free, len(cands))] {
-		cn.sess.SetChoked(false)
-		cn.wake.Notify()
 	}
 }
