@@ -397,18 +397,20 @@ func (cn *conn) write(r session.Ready) error {
 // newBuf returns an empty buffer, a written one when there is one.
 func (cn *conn) newBuf() []byte { return getWriteBuf() }
 
-// enqueue hands buf to the writer task. Output that fits in the spare
-// capacity of the last buffer still queued joins it, so that a writer held
-// up by a slow peer keeps one or two buffers queued, not one (of up to
-// maxKeptWriteBuf capacity) per HAVE or request the driver produced
-// meanwhile.
+// enqueue hands buf to the writer task. Output that, with the last buffer
+// still queued, stays within maxKeptWriteBuf joins that buffer, so that a
+// writer held up by a slow peer keeps one or two buffers queued, not one
+// (of up to maxKeptWriteBuf capacity) per HAVE or request the driver
+// produced meanwhile. The rule looks at lengths only: a pooled buffer's
+// capacity depends on which one the pool returned, and a decision on it
+// would change the writes (so the TLS records) from run to run.
 func (cn *conn) enqueue(buf []byte) {
 	if len(buf) == 0 {
 		putWriteBuf(buf)
 		return
 	}
 	cn.mu.Lock()
-	if n := len(cn.wq); n > 0 && len(cn.wq[n-1])+len(buf) <= cap(cn.wq[n-1]) {
+	if n := len(cn.wq); n > 0 && len(cn.wq[n-1])+len(buf) <= maxKeptWriteBuf {
 		cn.wq[n-1] = append(cn.wq[n-1], buf...)
 		cn.wqBytes += len(buf)
 		cn.mu.Unlock()
