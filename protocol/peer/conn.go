@@ -92,8 +92,12 @@ type conn struct {
 	// wq is output handed to the writer task, in order; wqBytes counts it
 	// until written (the buffer being written included). Written buffers
 	// go back to writeBufs, shared by every connection.
-	wq         [][]byte
-	wqBytes    int
+	wq      [][]byte
+	wqBytes int
+	// held is set by the driver when the writer's backlog held back its
+	// work (uploads the session may have ready beyond the write-ahead, or
+	// the inbox itself): only then does a completed write wake it.
+	held       bool
 	writerGone bool
 	closed     bool
 	err        error
@@ -296,10 +300,14 @@ func (cn *conn) run() {
 			err = cn.sess.Tick(now)
 		}
 		var r session.Ready
+		maxUploads := max(0, (maxWriteAhead-backlog+blockSize-1)/blockSize)
 		if err == nil {
-			r, err = cn.drainLocked(max(0, (maxWriteAhead-backlog+blockSize-1)/blockSize))
+			r, err = cn.drainLocked(maxUploads)
 		}
 		t.mu.Unlock()
+		cn.mu.Lock()
+		cn.held = !took || len(r.Uploads) >= maxUploads
+		cn.mu.Unlock()
 		// Blocks are staged (copied) by now: their buffers can be reused.
 		for _, b := range bufs {
 			t.c.putBuf(b)
@@ -424,8 +432,8 @@ func (cn *conn) enqueue(buf []byte) {
 }
 
 // writeLoop writes what the driver queues, in order, until the connection
-// fails; each write that completes wakes the driver, which may then pull
-// more uploads.
+// fails; a write that completes wakes the driver if the backlog held it
+// back, so that it pulls more uploads.
 func (cn *conn) writeLoop() {
 	e := cn.t.c.e
 	defer func() {
@@ -462,13 +470,16 @@ func (cn *conn) writeLoop() {
 		_, err := cn.tc.Write(buf)
 		cn.mu.Lock()
 		cn.wqBytes -= len(buf)
+		held := cn.held
 		cn.mu.Unlock()
 		putWriteBuf(buf)
 		if err != nil {
 			cn.fail(fmt.Errorf("peer: writing: %w", err))
 			return
 		}
-		cn.wake.Notify()
+		if held {
+			cn.wake.Notify()
+		}
 	}
 }
 
