@@ -65,6 +65,8 @@ type Transport struct {
 	srv   *tls.Config
 	decoy Decoy
 	trace *tracer // nil: not tracing
+	// silent notes addresses that answered neither TLS nor MSE.
+	silent *silentSet
 }
 
 var (
@@ -100,7 +102,7 @@ func New(e env.Env, cfg Config) (*Transport, error) {
 	}
 	srv.SetSessionTicketKeys([][32]byte{ticketKey})
 	t := &Transport{cfg: cfg, legacy: legacy, opts: opts, cert: cert, srv: srv,
-		trace: newTracer(cfg.Trace, cfg.TraceLocal)}
+		trace: newTracer(cfg.Trace, cfg.TraceLocal), silent: newSilentSet()}
 	if cfg.Decoy != nil {
 		t.decoy = cfg.Decoy(t.ServerTLSConfig())
 	}

@@ -60,19 +60,22 @@ policy = "prefer"
 fraction = 0.0
 `
 
-// TestSimPlaintextLeechersReachBTTLSSeeder: the seeder's legacy attempt
-// retries in plaintext when its MSE opening gets no reply, so plaintext-only
-// leechers are served at once instead of waiting ~30 s for their next
-// announce (before: every leecher finished after 31 s).
+// TestSimPlaintextLeechersReachBTTLSSeeder: the seeder's first dial to each
+// leecher gets no reply to TLS nor to MSE and gives up (a busy bttls peer
+// looks the same, and a plaintext handshake would show it the infohash);
+// its redial, one backoff later, retries in plaintext and gets through,
+// instead of the leechers waiting ~30 s for their next announce (before:
+// every leecher finished after 31 s).
 func TestSimPlaintextLeechersReachBTTLSSeeder(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
 		res := simSwarm(t, "plain-leechers", plainLeechers, seed)
 		if res.Completed != res.Peers {
 			t.Fatalf("seed %d: %d of %d completed", seed, res.Completed, res.Peers)
 		}
-		if res.Last > 5*time.Second {
+		if res.Last > 12*time.Second {
 			t.Errorf("seed %d: last leecher done after %v; the seeder did not reach them (handshakes %v)", seed, res.Last, res.Handshakes)
 		}
+		t.Logf("seed %d: last leecher done after %v", seed, res.Last)
 	}
 }
 
