@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	// Round is how often the caller should call Round.
+	// Round is how often the caller should call Run.
 	Round = 10 * time.Second
 	// OptimisticEvery is how many rounds an optimistic unchoke lasts.
 	OptimisticEvery = 3
