@@ -1,17 +1,15 @@
 package swarm
 
 import (
-	"bufio"
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/anacrolix/torrent/bencode"
 
-	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/env/envhttp"
 	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/issuer"
 	"github.com/bttls/bttls/protocol/meta"
@@ -136,7 +134,7 @@ func certify(e *sim.Env, iss *issuance, infoHash [20]byte, token string) (*fulls
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: envTransport{e, 10 * time.Second}}
+	client := &http.Client{Transport: envhttp.Transport{Env: e, Timeout: 10 * time.Second}}
 	for {
 		iss.stats.Requests++
 		id, _, err := issuer.Fetch(client, iss.url, infoHash, key, issuer.Credential{Token: token}, iss.root, e.CryptoRand())
@@ -146,43 +144,4 @@ func certify(e *sim.Env, iss *issuance, infoHash [20]byte, token string) (*fulls
 		iss.stats.FailedRequests++
 		e.Sleep(iss.retry)
 	}
-}
-
-// envTransport is an http.RoundTripper that dials through an env.Env and
-// carries one request per connection inside the calling task: net/http's
-// own Transport starts goroutines that the simulator cannot schedule.
-type envTransport struct {
-	e       env.Env
-	timeout time.Duration
-}
-
-func (t envTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	c, err := t.e.Dial("tcp", req.URL.Host, t.timeout)
-	if err != nil {
-		return nil, err
-	}
-	c.SetDeadline(t.e.Now().Add(t.timeout))
-	req.Close = true
-	if err := req.Write(c); err != nil {
-		c.Close()
-		return nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), req)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	resp.Body = closeBoth{resp.Body, c}
-	return resp, nil
-}
-
-// closeBoth closes a response body and its connection.
-type closeBoth struct {
-	io.ReadCloser
-	c net.Conn
-}
-
-func (b closeBoth) Close() error {
-	b.ReadCloser.Close()
-	return b.c.Close()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bttls/bttls/netmodel"
 	"github.com/bttls/bttls/netmodel/middlebox"
+	"github.com/bttls/bttls/protocol/env/envhttp"
 	"github.com/bttls/bttls/protocol/fullstrict"
 	"github.com/bttls/bttls/protocol/issuer"
 	"github.com/bttls/bttls/sim"
@@ -128,7 +129,7 @@ func RunJoin(c *Config, seed uint64) (*JoinResult, error) {
 	}
 	end := seconds(j.DurationS)
 	s.At(end, func() { l.Close() })
-	te.Go("issuer", func() { serveHTTP(te, l, h) })
+	te.Go("issuer", func() { envhttp.Serve(te, l, h, 30*time.Second) })
 	url := fmt.Sprintf("http://%s:8080/issue", th.Addr())
 
 	res := &JoinResult{Members: j.Members}
@@ -142,7 +143,7 @@ func RunJoin(c *Config, seed uint64) (*JoinResult, error) {
 		s.At(arrive, func() {
 			e.Go(fmt.Sprintf("member %d", i), func() {
 				m := member{e: e, end: end, url: url, ih: ih, root: root, cfg: *j, res: res,
-					client: &http.Client{Transport: envTransport{e, 10 * time.Second}}}
+					client: &http.Client{Transport: envhttp.Transport{Env: e, Timeout: 10 * time.Second}}}
 				took, lostFor, err := m.run(tokens[i])
 				if err != nil && runErr == nil {
 					runErr = err

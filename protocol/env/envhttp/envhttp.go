@@ -1,4 +1,9 @@
-package pairs
+// Package envhttp speaks HTTP/1.1 over an env.Env: a client transport and
+// a server, each carrying one request per connection inside the calling
+// task. net/http's own Transport and Server start goroutines of their
+// own, which a simulated run cannot schedule; these read and write the
+// same bytes with net/http's Request.Write, ReadResponse and ReadRequest.
+package envhttp
 
 import (
 	"bufio"
@@ -13,24 +18,21 @@ import (
 	"github.com/bttls/bttls/protocol/env"
 )
 
-// The issuer's client and server speak HTTP. net/http's Transport and
-// Server start goroutines of their own, which a simulated run cannot
-// schedule, so these two carry one request per connection inside the
-// calling task instead: the same request and response bytes, read and
-// written with net/http's own ReadRequest, Request.Write and ReadResponse.
-
-// envTransport is an http.RoundTripper that dials through an env.Env.
-type envTransport struct {
-	e       env.Env
-	timeout time.Duration
+// Transport is an http.RoundTripper that dials through Env, one
+// connection per request, with Timeout for the dial and the exchange.
+type Transport struct {
+	Env     env.Env
+	Timeout time.Duration
 }
 
-func (t envTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	c, err := t.e.Dial("tcp", req.URL.Host, t.timeout)
+// RoundTrip sends req and reads its response; closing the response body
+// closes the connection.
+func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, err := t.Env.Dial("tcp", req.URL.Host, t.Timeout)
 	if err != nil {
 		return nil, err
 	}
-	c.SetDeadline(t.e.Now().Add(t.timeout))
+	c.SetDeadline(t.Env.Now().Add(t.Timeout))
 	req.Close = true
 	if err := req.Write(c); err != nil {
 		c.Close()
@@ -45,6 +47,7 @@ func (t envTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// closeBoth closes a response body and its connection.
 type closeBoth struct {
 	io.ReadCloser
 	c net.Conn
@@ -55,9 +58,10 @@ func (b closeBoth) Close() error {
 	return b.c.Close()
 }
 
-// serveHTTP answers one request per connection accepted on l with h, each
-// connection in a task of its own.
-func serveHTTP(e env.Env, l net.Listener, h http.Handler) {
+// Serve answers one request per connection accepted on l with h, each
+// connection in a task of its own, until l fails. A request must arrive
+// within timeout of the connection.
+func Serve(e env.Env, l net.Listener, h http.Handler, timeout time.Duration) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -65,7 +69,7 @@ func serveHTTP(e env.Env, l net.Listener, h http.Handler) {
 		}
 		e.Go("http", func() {
 			defer c.Close()
-			c.SetDeadline(e.Now().Add(30 * time.Second))
+			c.SetDeadline(e.Now().Add(timeout))
 			req, err := http.ReadRequest(bufio.NewReader(c))
 			if err != nil {
 				return
@@ -85,7 +89,7 @@ func serveHTTP(e env.Env, l net.Listener, h http.Handler) {
 	}
 }
 
-// response is the http.ResponseWriter of serveHTTP.
+// response is the http.ResponseWriter of Serve.
 type response struct {
 	header http.Header
 	status int
@@ -94,11 +98,13 @@ type response struct {
 }
 
 func (w *response) Header() http.Header { return w.header }
+
 func (w *response) WriteHeader(status int) {
 	if !w.wrote {
 		w.status, w.wrote = status, true
 	}
 }
+
 func (w *response) Write(p []byte) (int, error) {
 	w.wrote = true
 	return w.body.Write(p)
