@@ -4,27 +4,49 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/bttls/bttls/sim/scenario"
 )
 
 // benchCrowd runs a flash crowd b.N times and reports simulator figures.
-func benchCrowd(b *testing.B, n int, transport string) {
+func benchCrowd(b *testing.B, n int, transport, crypto string) {
 	sc := flashCrowd(b, n, "4MiB", "64KiB", 250e3, 2e6, 12.5e6, 0)
 	sc.Mix[0].Transport = transport
 	sc.Swarm.MaxConns = 30
+	benchRun(b, sc, Options{Crypto: crypto})
+}
+
+// benchRun runs sc b.N times and reports the simulator's speed: virtual
+// seconds per wall and per CPU second, events per second.
+func benchRun(b *testing.B, sc *scenario.Scenario, opt Options) {
 	var res *Result
 	for i := 0; i < b.N; i++ {
 		var err error
-		if res, err = Run(sc, Options{}); err != nil {
+		if res, err = Run(sc, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(res.SpeedUp, "sim-s/wall-s")
+	b.ReportMetric(res.Virtual.Seconds()/max(res.CPU.Seconds(), 1e-9), "sim-s/CPU-s")
 	b.ReportMetric(float64(res.Events)/res.Wall.Seconds(), "events/s")
 	b.ReportMetric(res.FractionComplete, "completed")
 }
 
-func BenchmarkFlashCrowd1000Plain(b *testing.B) { benchCrowd(b, 1000, "plain") }
-func BenchmarkFlashCrowd1000TLS(b *testing.B)   { benchCrowd(b, 1000, "tls-basic") }
+func BenchmarkFlashCrowd1000Plain(b *testing.B)   { benchCrowd(b, 1000, "plain", "real") }
+func BenchmarkFlashCrowd1000TLS(b *testing.B)     { benchCrowd(b, 1000, "tls-basic", "real") }
+func BenchmarkFlashCrowd1000Modeled(b *testing.B) { benchCrowd(b, 1000, "tls-basic", "modeled") }
+
+// BenchmarkPoisson1000 is scenarios/poisson-mixed.toml with 1,000 peers
+// arriving two per second: the same bytes per peer as the flash crowd,
+// spread over minutes of virtual time as in a swarm with churn.
+func BenchmarkPoisson1000(b *testing.B) {
+	sc, err := scenario.Load("../../scenarios/poisson-mixed.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc.Swarm.Peers = 1000
+	benchRun(b, sc, Options{})
+}
 
 // BenchmarkFlashCrowd10000TLS needs many GiB of memory with today's peer
 // buffers; it runs only with BTSIM_BENCH_LARGE=1.
@@ -32,7 +54,7 @@ func BenchmarkFlashCrowd10000TLS(b *testing.B) {
 	if os.Getenv("BTSIM_BENCH_LARGE") == "" {
 		b.Skip("set BTSIM_BENCH_LARGE=1 to run the 10,000-peer flash crowd")
 	}
-	benchCrowd(b, 10000, "tls-basic")
+	benchCrowd(b, 10000, "tls-basic", "real")
 }
 
 // BenchmarkKumarRoss reports the factor to the theoretical minimum for
