@@ -147,12 +147,18 @@ type Client struct {
 	mu       sync.Mutex
 	torrents []*Torrent // in the order added
 	closed   bool
-	// inbound counts accepted connections still in their handshakes.
-	inbound int
+	// inbound counts accepted connections still in their handshakes;
+	// handshakeEnded is notified each time one ends.
+	inbound        int
+	handshakeEnded env.Signal
 }
 
 // maxInboundHandshakes bounds accepted connections that have not finished
-// their handshakes, so a flood of idle connections costs little.
+// their handshakes, so a flood of idle connections costs little. Beyond
+// it the listener stops accepting and connections wait in its backlog:
+// closing them instead would look, to a bttls initiator, like a legacy
+// peer's refusal of its ClientHello, and under policy prefer it would fall
+// back to MSE with a peer that speaks bttls (docs/bep_tls.rst, "Fallback").
 const maxInboundHandshakes = 64
 
 // New starts a client (and its listener, if Config.ListenAddr is set).
@@ -160,7 +166,7 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, e: cfg.Env, limiter: newLimiter(cfg.Env, cfg.UploadRate)}
+	c := &Client{cfg: cfg, e: cfg.Env, limiter: newLimiter(cfg.Env, cfg.UploadRate), handshakeEnded: cfg.Env.NewSignal()}
 	if cfg.ListenAddr != "" {
 		ln, err := cfg.Env.Listen("tcp", cfg.ListenAddr)
 		if err != nil {
@@ -264,13 +270,17 @@ func (c *Client) acceptLoop() {
 			return
 		}
 		c.mu.Lock()
-		busy := c.inbound >= maxInboundHandshakes
+		for c.inbound >= maxInboundHandshakes && !c.closed {
+			c.mu.Unlock()
+			c.handshakeEnded.Wait(time.Second)
+			c.mu.Lock()
+		}
+		closed := c.closed
 		torrents := slices.Clone(c.torrents)
 		c.mu.Unlock()
-		if busy {
-			c.logf("peer: refusing %s: %d handshakes in progress", nc.RemoteAddr(), maxInboundHandshakes)
+		if closed {
 			nc.Close()
-			continue
+			return
 		}
 		full := !anyRoom(torrents, 0)
 		c.mu.Lock()

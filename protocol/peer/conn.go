@@ -141,6 +141,7 @@ func (c *Client) handleInbound(nc net.Conn, full bool) {
 			c.mu.Lock()
 			c.inbound--
 			c.mu.Unlock()
+			c.handshakeEnded.Notify()
 			if err != nil {
 				c.logf("peer: refusing %s: at the connection limit: %v", nc.RemoteAddr(), err)
 			} else {
@@ -155,6 +156,7 @@ func (c *Client) handleInbound(nc net.Conn, full bool) {
 	c.mu.Lock()
 	c.inbound--
 	c.mu.Unlock()
+	c.handshakeEnded.Notify()
 	if err != nil {
 		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
 		return

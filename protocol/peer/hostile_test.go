@@ -197,8 +197,8 @@ func TestIdleConnectionFlood(t *testing.T) {
 			c.Close()
 		}
 	}()
-	// The extra ones are refused at once, the others time out: then a real
-	// peer gets in.
+	// The extra ones wait in the listener's backlog until the first ones
+	// time out, then time out in turn: then a real peer gets in.
 	time.Sleep(500 * time.Millisecond)
 	c := newClient(t, fastConfig())
 	st, _ := storage.NewMemory(tor, nil)

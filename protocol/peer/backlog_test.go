@@ -1,0 +1,109 @@
+package peer
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/bttls/bttls/protocol/storage"
+)
+
+// TestBusyListenerQueues: with maxInboundHandshakes connections in their
+// handshakes, the next one is not closed (a close before the transport
+// handshake looks to a bttls initiator like a legacy peer's refusal and
+// invites a fallback) but waits until a handshake slot frees.
+func TestBusyListenerQueues(t *testing.T) {
+	tor, data := makeTorrent(t, 64<<10, 0)
+	cfg := fastConfig()
+	cfg.HandshakeTimeout = 400 * time.Millisecond
+	seed := newClient(t, cfg)
+	ss, _ := storage.NewMemory(tor, data)
+	seed.AddTorrent(tor, ss)
+	var idle []net.Conn
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range maxInboundHandshakes {
+		c, err := net.Dial("tcp", seed.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	time.Sleep(100 * time.Millisecond) // all accepted and in their handshakes
+	extra, err := net.Dial("tcp", seed.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	start := time.Now()
+	extra.SetReadDeadline(start.Add(200 * time.Millisecond))
+	if _, err := extra.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection beyond the handshake limit was answered or closed at once: %v", err)
+	}
+	// Once the first ones time out it is served, and times out in turn.
+	extra.SetReadDeadline(start.Add(5 * time.Second))
+	if _, err := extra.Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, net.ErrClosed) && !isReset(err) {
+		t.Fatalf("queued connection: %v after %v, want the server's close after its handshake timeout", err, time.Since(start))
+	}
+	if d := time.Since(start); d < cfg.HandshakeTimeout {
+		t.Fatalf("queued connection closed after %v, before a handshake slot could free", d)
+	}
+}
+
+func isReset(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "read"
+}
+
+// TestDialsPaced: a torrent with many candidates keeps at most maxDialing
+// dials in progress, and starts the next as soon as one ends.
+func TestDialsPaced(t *testing.T) {
+	// Listeners that accept and never answer: every dial hangs in its
+	// handshake until the timeout.
+	var addrs []string
+	for range 3 * maxDialing {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+		addrs = append(addrs, l.Addr().String())
+	}
+	tor, _ := makeTorrent(t, 64<<10, 0)
+	cfg := fastConfig()
+	cfg.HandshakeTimeout = 300 * time.Millisecond
+	c := newClient(t, cfg)
+	st, _ := storage.NewMemory(tor, nil)
+	lt, _ := c.AddTorrent(tor, st)
+	lt.AddPeers(addrs...)
+	most, total := 0, map[string]bool{}
+	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		lt.mu.Lock()
+		most = max(most, len(lt.dialing))
+		for a := range lt.dialing {
+			total[a] = true
+		}
+		lt.mu.Unlock()
+	}
+	if most > maxDialing {
+		t.Fatalf("%d dials in progress at once, want at most %d", most, maxDialing)
+	}
+	if len(total) < 2*maxDialing {
+		t.Fatalf("only %d of %d candidates dialled in 1.5 s with dials ending every 300 ms", len(total), len(addrs))
+	}
+}
