@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bttls/bttls/protocol/env"
+	"github.com/bttls/bttls/protocol/picker"
 	"github.com/bttls/bttls/protocol/session"
 	"github.com/bttls/bttls/protocol/transport"
 	"github.com/bttls/bttls/protocol/wire"
@@ -66,8 +67,11 @@ type conn struct {
 	// opening is the responder's BEP 3 handshake, held back so that it
 	// leaves in one write (one TLS record) with the session's first
 	// messages (extension handshake, bitfield): a burst of small equal-size
-	// records is a shape DPI can match. Only the driver task touches it.
+	// records is a shape DPI can match. Guarded by t.mu, like started,
+	// which says the driver has queued that first write: only then may
+	// others (a verified piece's HAVE) queue messages behind it.
 	opening []byte
+	started bool
 
 	// Guarded by t.mu.
 	sess     *session.Session
@@ -201,7 +205,9 @@ func (c *Client) handshakeIn(tc *transport.Conn) (*conn, error) {
 		return nil, err
 	}
 	// Sent by the driver's first write, together with what Start queued.
+	t.mu.Lock()
 	cn.opening = ours.Append(nil)
+	t.mu.Unlock()
 	return cn, nil
 }
 
@@ -306,6 +312,11 @@ func (cn *conn) run() {
 		if err == nil {
 			r, err = cn.drainLocked(maxUploads)
 		}
+		if err == nil {
+			// Under t.mu, so that messages leave in the order the session
+			// made them, whoever drains it.
+			cn.sendLocked(r.Messages)
+		}
 		t.mu.Unlock()
 		cn.mu.Lock()
 		cn.held = !took || len(r.Uploads) >= maxUploads
@@ -315,11 +326,46 @@ func (cn *conn) run() {
 			t.c.putBuf(b)
 		}
 		if err == nil {
-			err = cn.write(r)
+			err = cn.upload(r.Uploads)
 		}
 		if err != nil {
 			cn.fail(err)
 		}
+	}
+}
+
+// sendLocked hands msgs to the writer, behind the held-back opening if it
+// has not left yet.
+func (cn *conn) sendLocked(msgs []wire.Message) {
+	buf := cn.newBuf()
+	if cn.opening != nil {
+		buf = append(buf, cn.opening...)
+		cn.opening = nil
+	}
+	for _, m := range msgs {
+		buf = m.Append(buf)
+	}
+	cn.started = true
+	cn.enqueue(buf)
+}
+
+// flushLocked sends what the session has queued (messages: a HAVE, a
+// change of interest, requests) for a caller holding t.mu that changed
+// the session, without waking the driver: a verified piece then costs
+// each connection one write, not a driver step too. Uploads stay for the
+// driver. Before the driver's first write it is woken instead.
+func (cn *conn) flushLocked() {
+	if !cn.started {
+		cn.wake.Notify()
+		return
+	}
+	r, err := cn.drainLocked(0)
+	if err != nil {
+		cn.failLocked(err)
+		return
+	}
+	if len(r.Messages) > 0 {
+		cn.sendLocked(r.Messages)
 	}
 }
 
@@ -360,22 +406,18 @@ func (cn *conn) drainLocked(maxUploads int) (session.Ready, error) {
 	return out, nil
 }
 
-// write hands messages, then uploads (read from storage), to the writer
-// task in chunks; it blocks only in the upload rate limiter.
-func (cn *conn) write(r session.Ready) error {
+// upload hands uploads (read from storage) to the writer task in chunks;
+// it blocks only in the upload rate limiter.
+func (cn *conn) upload(uploads []picker.Block) error {
+	if len(uploads) == 0 {
+		return nil
+	}
 	t := cn.t
 	buf := cn.newBuf()
-	if cn.opening != nil {
-		buf = append(buf, cn.opening...)
-		cn.opening = nil
-	}
-	for _, m := range r.Messages {
-		buf = m.Append(buf)
-	}
 	t.mu.Lock()
 	store := t.store
 	t.mu.Unlock()
-	for i, b := range r.Uploads {
+	for i, b := range uploads {
 		if store == nil {
 			break
 		}

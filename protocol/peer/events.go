@@ -172,7 +172,7 @@ func (t *Torrent) pieceFinishedLocked(i int, err error) {
 	t.stats.Have = t.picker.NumHave()
 	for _, o := range t.conns {
 		o.sess.OurHave(i)
-		o.wake.Notify()
+		o.flushLocked()
 	}
 	if t.picker.Done() {
 		t.c.logf("peer: %s: download complete", t.name())
