@@ -131,7 +131,11 @@ fraction = 1.0
 				return 2
 			}
 		}
-		sc, err = scenario.Load(*scenarioFile)
+		var note string
+		sc, note, err = loadScenario("run", *scenarioFile)
+		if note != "" {
+			fmt.Fprintf(os.Stderr, "btsim bench: %s\n", note)
+		}
 		if err == nil && fs.Changed("peers") {
 			if *peers <= 0 {
 				err = fmt.Errorf("--peers %d: want at least 1", *peers)

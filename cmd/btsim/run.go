@@ -4,11 +4,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/pkg/profile"
@@ -19,6 +21,7 @@ import (
 	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/sim/scenario"
 	"github.com/bttls/bttls/sim/swarm"
+	"github.com/bttls/bttls/sim/sweep"
 )
 
 // The //go:debug line above makes crypto/tls and crypto/ecdh draw from the
@@ -50,7 +53,9 @@ the same results. Prints a summary:
                   requests to the issuer and how many failed
   simulated       virtual seconds per wall-clock second, events, run digest
 With --out DIR it also writes DIR/summary.json (the numbers above) and
-DIR/peers.csv (one row per peer). See scenarios/default.toml for every key,
+DIR/peers.csv (one row per peer). A study file (scenarios/studies/*.toml)
+runs as its base scenario, the [sweep] table aside (btsim sweep runs the
+grid). See scenarios/default.toml for every key,
 and scenarios/studies/levels.toml for the level, the [issuer] table and
 per-[[mix]] pin and hints.
 
@@ -104,10 +109,13 @@ func runRun(args []string) int {
 		// with 2). Parallelism comes from runs side by side (btsim sweep).
 		runtime.GOMAXPROCS(1)
 	}
-	sc, err := scenario.Load(fs.Arg(0))
+	sc, note, err := loadScenario("run", fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "btsim run: %v\n", err)
 		return 1
+	}
+	if note != "" {
+		fmt.Fprintf(os.Stderr, "btsim run: %s\n", note)
 	}
 	opt := swarm.Options{Watchdog: *watchdog, Crypto: *crypto, MLKEM: *mlkem}
 	if fs.Changed("seed") {
@@ -212,4 +220,36 @@ func startProfile(cpu, mem string) (func(), error) {
 func stderrIsTerminal() bool {
 	st, err := os.Stderr.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// loadScenario reads a scenario file for the subcommand cmd. A study file
+// (one with a [sweep] table) gives its base scenario, the one its sweep
+// varies, and note says so; a study whose runs belong to another
+// subcommand (btsim pairs) is an error that names it.
+func loadScenario(cmd, path string) (*scenario.Scenario, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("scenario: %w", err)
+	}
+	study, text, err := sweep.ParseStudy(path, data)
+	if err != nil {
+		return nil, "", err
+	}
+	if bytes.Equal(text, data) {
+		sc, err := scenario.Parse(path, data)
+		return sc, "", err
+	}
+	if study.Command != "" && study.Command != cmd {
+		return nil, "", fmt.Errorf("%s is a study of btsim %s runs: run it with btsim sweep %s, or one point with btsim %s", path, study.Command, path, study.Command)
+	}
+	sc, err := scenario.Parse(path, text)
+	if err != nil {
+		return nil, "", err
+	}
+	var names []string
+	for _, p := range study.Params {
+		names = append(names, p.Name)
+	}
+	note := fmt.Sprintf("%s is a study (a [sweep] over %s): this runs its base scenario once; btsim sweep %s runs the grid", path, strings.Join(names, ", "), path)
+	return sc, note, nil
 }

@@ -102,3 +102,29 @@ func TestRunFullStrictWritesIssuance(t *testing.T) {
 		t.Fatalf("btsim run with a fullstrict peer in a Basic torrent exited %d, want 1", got)
 	}
 }
+
+// TestRunStudyFile: btsim run on a study file runs its base scenario (the
+// [sweep] table stripped); a study of btsim pairs runs is refused with the
+// command to use.
+func TestRunStudyFile(t *testing.T) {
+	dir := t.TempDir()
+	study := filepath.Join(dir, "study.toml")
+	text := traceScenario + "\n[sweep]\nparams = [\"swarm.peers=4,6\"]\nseeds = 2\n"
+	if err := os.WriteFile(study, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := runRun([]string{study, "--quiet", "--crypto", "modeled"}); got != 0 {
+		t.Fatalf("btsim run on a study file exited %d", got)
+	}
+	sc, note, err := loadScenario("run", study)
+	if err != nil || sc.Swarm.Peers != 8 || !strings.Contains(note, "swarm.peers") {
+		t.Fatalf("loadScenario: peers %v, note %q, err %v", sc, note, err)
+	}
+	pairs := filepath.Join(dir, "pairs.toml")
+	if err := os.WriteFile(pairs, []byte(traceScenario+"\n[sweep]\ncommand = \"pairs\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loadScenario("run", pairs); err == nil || !strings.Contains(err.Error(), "btsim pairs") {
+		t.Fatalf("a study of pairs runs: %v", err)
+	}
+}
