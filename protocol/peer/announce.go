@@ -86,18 +86,27 @@ func (t *Torrent) announceLoop() {
 			t.mu.Unlock()
 			t.tickSig.Notify()
 		}
-		// Wake early when the download completes, to announce it.
-		deadline := t.c.e.Now().Add(interval)
+		// Wake early when the download completes, to announce it, and,
+		// no sooner than minAnnounceInterval after this announce, when the
+		// torrent runs short of peers (see tickLoop).
+		last := t.c.e.Now()
+		deadline := last.Add(interval)
 		for t.c.e.Now().Before(deadline) {
 			if t.announceSig.Wait(deadline.Sub(t.c.e.Now())) {
 				t.mu.Lock()
 				done := t.closed || (!completedSent && t.picker != nil && t.picker.Done())
+				if t.needPeers {
+					deadline = minTime(deadline, last.Add(minAnnounceInterval))
+				}
 				t.mu.Unlock()
 				if done {
 					break
 				}
 			}
 		}
+		t.mu.Lock()
+		t.needPeers = false
+		t.mu.Unlock()
 	}
 }
 
@@ -126,4 +135,11 @@ func (t *Torrent) announce(event string) (AnnounceResponse, error) {
 		lastErr = err
 	}
 	return AnnounceResponse{}, lastErr
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

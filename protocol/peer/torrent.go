@@ -70,6 +70,8 @@ type Torrent struct {
 
 	tickSig     env.Signal
 	announceSig env.Signal
+	// needPeers asks the announcer for an early announce (guarded by mu).
+	needPeers bool
 	// verifyQ lists pieces with all blocks in, for the verifier task.
 	verifyQ   []int
 	verifySig env.Signal
@@ -340,6 +342,15 @@ func (t *Torrent) tickLoop() {
 		t.retryMetadataLocked(now)
 		t.dropSeedsLocked()
 		dials := t.pickDialsLocked(now)
+		// Short of peers with none left to dial (every known one full or
+		// backing off): ask the tracker again without waiting for its
+		// interval, as a flash crowd's late joiners otherwise sit idle
+		// until then.
+		if !t.needPeers && len(dials) == 0 && len(t.dialing) == 0 && len(t.conns) < t.c.cfg.MaxConns/4 &&
+			(t.picker == nil || !t.picker.Done()) {
+			t.needPeers = true
+			t.announceSig.Notify()
+		}
 		t.mu.Unlock()
 		for _, cd := range dials {
 			t.c.e.Go("peer-out "+cd.addr, func() { t.dial(cd) })
