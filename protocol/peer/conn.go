@@ -100,8 +100,11 @@ type conn struct {
 	wqBytes int
 	// held is set by the driver when the writer's backlog held back its
 	// work (uploads the session may have ready beyond the write-ahead, or
-	// the inbox itself): only then does a completed write wake it.
+	// the inbox itself): only then does a completed write wake it. writes
+	// counts completed writes, so that the driver sees one it could not
+	// have been woken for (finished before held was set).
 	held       bool
+	writes     uint64
 	writerGone bool
 	closed     bool
 	err        error
@@ -289,7 +292,7 @@ func (cn *conn) run() {
 			msgs, bufs = cn.inbox, cn.inboxBufs
 			cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
 		}
-		backlog := cn.wqBytes
+		backlog, writes := cn.wqBytes, cn.writes
 		closed, cerr := cn.closed, cn.err
 		cn.mu.Unlock()
 		if took {
@@ -320,7 +323,11 @@ func (cn *conn) run() {
 		t.mu.Unlock()
 		cn.mu.Lock()
 		cn.held = !took || len(r.Uploads) >= maxUploads
+		missed := cn.held && cn.writes != writes
 		cn.mu.Unlock()
+		if missed {
+			cn.wake.Notify()
+		}
 		// Blocks are staged (copied) by now: their buffers can be reused.
 		for _, b := range bufs {
 			t.c.putBuf(b)
@@ -337,6 +344,10 @@ func (cn *conn) run() {
 // sendLocked hands msgs to the writer, behind the held-back opening if it
 // has not left yet.
 func (cn *conn) sendLocked(msgs []wire.Message) {
+	cn.started = true
+	if len(msgs) == 0 && cn.opening == nil {
+		return
+	}
 	buf := cn.newBuf()
 	if cn.opening != nil {
 		buf = append(buf, cn.opening...)
@@ -345,7 +356,6 @@ func (cn *conn) sendLocked(msgs []wire.Message) {
 	for _, m := range msgs {
 		buf = m.Append(buf)
 	}
-	cn.started = true
 	cn.enqueue(buf)
 }
 
@@ -514,6 +524,7 @@ func (cn *conn) writeLoop() {
 		_, err := cn.tc.Write(buf)
 		cn.mu.Lock()
 		cn.wqBytes -= len(buf)
+		cn.writes++
 		held := cn.held
 		cn.mu.Unlock()
 		putWriteBuf(buf)
