@@ -408,19 +408,10 @@ func anyRoom(torrents []*Torrent, inbound int) bool {
 	return false
 }
 
-// maxDialing bounds the dials in progress per torrent; the next starts as
-// soon as one ends. Dialling every candidate at once overshoots the
-// connection limit in a flash crowd: inbound connections fill the slots
-// while the dials are in their handshakes, and both ends then pay a TLS
-// handshake for a connection one of them refuses (300-peer flash crowd:
-// 29.1 TLS setups per leecher unpaced, 23.0 paced, with the last
-// completion 0.5 s earlier).
-const maxDialing = 8
-
 // pickDialsLocked chooses candidates to dial now, within MaxConns.
 func (t *Torrent) pickDialsLocked(now time.Time) []*candidate {
 	seeding := t.picker != nil && t.picker.Done()
-	room := min(t.c.cfg.MaxConns-len(t.conns), maxDialing) - len(t.dialing)
+	room := t.c.cfg.MaxConns - len(t.conns) - len(t.dialing)
 	var out []*candidate
 	for _, cd := range t.cands {
 		if room <= 0 {
@@ -457,6 +448,7 @@ func (t *Torrent) dial(cd *candidate) {
 	}
 	t.mu.Lock()
 	delete(t.dialing, cd.addr)
+	// The next candidate need not wait for the tick.
 	t.tickSig.Notify()
 	if err != nil {
 		cd.failures++
