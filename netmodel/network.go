@@ -86,11 +86,21 @@ type Network struct {
 // maxFree bounds the buffers kept for reuse (17 MiB).
 const maxFree = 1024
 
+// smallBuffer is the capacity of a short write's segment buffer: room for
+// the few messages that may join it while it waits for the uplink.
+const smallBuffer = 1 << 10
+
 // buffer returns a segment buffer of length k. Buffers are reused only
-// without a middlebox, which may keep the packets it sees.
+// without a middlebox, which may keep the packets it sees. A short write
+// (a HAVE, a request) gets a small buffer of its own: segments in flight
+// are held in memory, and one of MSS capacity per short message would cost
+// a busy swarm more than its bulk data does.
 func (n *Network) buffer(k int) []byte {
 	if n.Middlebox != nil {
 		return make([]byte, k)
+	}
+	if k <= smallBuffer {
+		return make([]byte, k, smallBuffer)
 	}
 	if l := len(n.free); l > 0 {
 		b := n.free[l-1]
