@@ -145,10 +145,7 @@ func (c *Client) handleInbound(nc net.Conn, full bool) {
 	if full {
 		refuse, rc, err := c.refuseEarly(nc)
 		if refuse {
-			c.mu.Lock()
-			c.inbound--
-			c.mu.Unlock()
-			c.handshakeEnded.Notify()
+			c.endInbound()
 			if err != nil {
 				c.logf("peer: refusing %s: at the connection limit: %v", nc.RemoteAddr(), err)
 			} else {
@@ -160,15 +157,21 @@ func (c *Client) handleInbound(nc net.Conn, full bool) {
 		nc = rc
 	}
 	cn, err := c.setupInbound(nc)
-	c.mu.Lock()
-	c.inbound--
-	c.mu.Unlock()
-	c.handshakeEnded.Notify()
+	c.endInbound()
 	if err != nil {
 		c.logf("peer: inbound %s: %v", nc.RemoteAddr(), err)
 		return
 	}
 	cn.run()
+}
+
+// endInbound counts an accepted connection's handshakes as over, which
+// lets the listener accept another if it was at maxInboundHandshakes.
+func (c *Client) endInbound() {
+	c.mu.Lock()
+	c.inbound--
+	c.mu.Unlock()
+	c.handshakeEnded.Notify()
 }
 
 // setupInbound runs the transport and BEP 3 handshakes of an accepted
