@@ -277,15 +277,15 @@ func (c *Client) acceptLoop() {
 		}
 		closed := c.closed
 		torrents := slices.Clone(c.torrents)
+		if !closed {
+			c.inbound++
+		}
 		c.mu.Unlock()
 		if closed {
 			nc.Close()
 			return
 		}
 		full := !anyRoom(torrents, 0)
-		c.mu.Lock()
-		c.inbound++
-		c.mu.Unlock()
 		c.e.Go("peer-in "+nc.RemoteAddr().String(), func() { c.handleInbound(nc, full) })
 	}
 }
