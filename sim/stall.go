@@ -98,20 +98,16 @@ func (s *Sim) runaway(t *task) *StallError {
 }
 
 // runningTaskStack finds the stack of the task that holds control: the one
-// goroutine under taskMain that is neither parked in the scheduler nor
-// waiting to start. (Looking it up only when needed keeps task start cheap.)
+// goroutine under taskMain that is not parked in the scheduler. (A task
+// not started yet has no goroutine: iter.Pull starts it at the first
+// resume. Looking the stack up only when needed keeps task start cheap.)
 func runningTaskStack() string {
 	buf := make([]byte, 8<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if !bytes.Contains(g, []byte("sim.(*Sim).taskMain")) || bytes.Contains(g, []byte("sim.(*Sim).park(")) {
-			continue
+		if bytes.Contains(g, []byte("sim.(*Sim).taskMain")) && !bytes.Contains(g, []byte("sim.(*Sim).park(")) {
+			return string(g)
 		}
-		lines := bytes.SplitN(g, []byte("\n"), 3)
-		if len(lines) > 1 && bytes.HasPrefix(lines[1], []byte("github.com/bttls/bttls/sim.(*Sim).taskMain(")) {
-			continue // not started yet
-		}
-		return string(g)
 	}
 	return "(stack not found)"
 }
