@@ -366,3 +366,68 @@ func TestSmallWritesCoalesceOnABusyLink(t *testing.T) {
 		t.Fatalf("1000 small writes on a busy 100 kB/s link made %d segments, want them joined", segments)
 	}
 }
+
+// TestSparseFlowCrossesABusyLink: a short message (a request) on a
+// connection with nothing queued crosses an uplink busy with four bulk
+// uploads at once, as under per-flow fair queueing, instead of waiting for
+// a round of their 17 KiB segments (four of them take 280 ms at 2 Mbit/s);
+// and the link still carries no more than its rate.
+func TestSparseFlowCrossesABusyLink(t *testing.T) {
+	const rate = 250e3 // 2 Mbit/s
+	cfgs := []HostConfig{{Up: rate, Latency: 10 * time.Millisecond}}
+	for range 5 {
+		cfgs = append(cfgs, HostConfig{Latency: 10 * time.Millisecond})
+	}
+	w := newWorld(t, 1, cfgs...)
+	const size = 256 << 10
+	const msg = "request 17 bytes."
+	var bulkDone []time.Duration
+	var sentAt, gotAt time.Duration
+	for i := 1; i <= 5; i++ {
+		l, _ := w.envs[i].Listen("tcp", ":1")
+		w.envs[i].Go("recv", func() {
+			c, _ := l.Accept()
+			if i == 5 {
+				b := make([]byte, len(msg))
+				if _, err := io.ReadFull(c, b); err != nil || string(b) != msg {
+					t.Errorf("short message: got %q, %v", b, err)
+				}
+				gotAt = w.s.Now()
+				return
+			}
+			b, _ := io.ReadAll(c)
+			if !bytes.Equal(b, pattern(size)) {
+				t.Errorf("bulk %d: got %d bytes, not the ones sent", i, len(b))
+			}
+			bulkDone = append(bulkDone, w.s.Now())
+		})
+		addr := w.hosts[i].Addr().String() + ":1"
+		w.envs[0].Go("send", func() {
+			c, err := w.envs[0].Dial("tcp", addr, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			if i == 5 {
+				w.envs[0].Sleep(time.Second) // the bulk uploads are under way
+				sentAt = w.s.Now()
+				c.Write([]byte(msg))
+				return
+			}
+			c.Write(pattern(size))
+		})
+	}
+	w.run(t)
+	if len(bulkDone) != 4 || gotAt == 0 {
+		t.Fatalf("%d bulk transfers ended; short message received at %v", len(bulkDone), gotAt)
+	}
+	// One-way latency 20 ms, plus its own 69 bytes on the wire.
+	if d := gotAt - sentAt; d > 25*time.Millisecond {
+		t.Errorf("short message took %v to cross a busy uplink, want about 20 ms", d)
+	}
+	ideal := time.Duration(4 * (size + size/(17<<10)*headerBytes) * int64(time.Second) / rate)
+	if last := bulkDone[3]; last < ideal || last > ideal*110/100 {
+		t.Errorf("bulk uploads ended at %v, want about %v (the link's rate, the short message's time included)", last, ideal)
+	}
+}

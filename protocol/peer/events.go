@@ -19,11 +19,12 @@ func (t *Torrent) handleEventLocked(cn *conn, ev session.Event) error {
 	case session.BlockReceived:
 		return t.blockLocked(cn, ev)
 	case session.InterestChanged:
-		// Unchoke at once while a slot is free, rather than waiting up to a
-		// whole choke round.
-		if cn.sess.PeerInterested() && cn.sess.AmChoking() && t.unchokedLocked() < t.c.cfg.UploadSlots {
-			cn.sess.SetChoked(false)
-		}
+		// A peer that becomes interested is unchoked at once while a slot
+		// is free, and one we unchoke that loses interest (it completed)
+		// frees its slot at once, rather than waiting up to a tick or a
+		// whole choke round: a seeder whose unchoked peers complete
+		// together otherwise idles until then.
+		t.fillSlotsLocked()
 	case session.ExtHandshake:
 		h := cn.sess.PeerExt()
 		if h.Port > 0 {
@@ -181,16 +182,6 @@ func (t *Torrent) pieceFinishedLocked(i int, err error) {
 	t.notifyLocked()
 }
 
-func (t *Torrent) unchokedLocked() int {
-	n := 0
-	for _, cn := range t.conns {
-		if !cn.sess.AmChoking() {
-			n++
-		}
-	}
-	return n
-}
-
 // runChokerLocked runs one choker round over the torrent's connections.
 func (t *Torrent) runChokerLocked(now time.Time) {
 	secs := now.Sub(t.lastChoke).Seconds()
@@ -207,7 +198,7 @@ func (t *Torrent) runChokerLocked(now time.Time) {
 			}
 		}
 		cn.lastDown, cn.lastUp = down, up
-		peers = append(peers, choker.Peer{ID: cn.id, Interested: cn.sess.PeerInterested(), Rate: cn.rate, Snubbed: cn.sess.Snubbed()})
+		peers = append(peers, choker.Peer{ID: cn.id, Interested: cn.sess.PeerInterested(), Rate: cn.rankLocked(seeding), Snubbed: cn.sess.Snubbed()})
 	}
 	unchoke := t.choker.Run(peers, seeding)
 	for _, cn := range t.conns {
@@ -237,7 +228,7 @@ func (t *Torrent) fillSlotsLocked() {
 		case !cn.sess.AmChoking():
 			used++
 		default:
-			cands = append(cands, choker.Peer{ID: cn.id, Interested: true, Rate: cn.rate, Snubbed: cn.sess.Snubbed()})
+			cands = append(cands, choker.Peer{ID: cn.id, Interested: true, Rate: cn.rankLocked(seeding), Snubbed: cn.sess.Snubbed()})
 		}
 	}
 	free := t.choker.Slots - used
@@ -252,4 +243,16 @@ func (t *Torrent) fillSlotsLocked() {
 			}
 		}
 	}
+}
+
+// rankLocked is what the choker orders peers by, best first: while we
+// leech, the rate they gave us over the last round (tit-for-tat); while we
+// seed, how much of the torrent they still lack, so a seed's upload goes
+// to the peers furthest behind and the swarm completes together rather
+// than leaving its slowest peers to the end.
+func (cn *conn) rankLocked(seeding bool) float64 {
+	if seeding && cn.sess.PeerHas().Len() > 0 {
+		return float64(cn.sess.PeerHas().Len() - cn.sess.PeerHas().Count())
+	}
+	return cn.rate
 }

@@ -22,15 +22,22 @@ func TestMeasureShapes(t *testing.T) {
 }
 
 // TestModeledAgreesWithReal runs one small mixed swarm with real crypto and
-// with modeled crypto. Crypto's CPU time is not virtual time in either mode,
-// so the swarms see the same bytes at about the same times; they differ only
-// through the randomness the real handshakes draw and small differences in
-// record framing (Go's TLS starts with small records), which shift timings
-// and so the choker's and picker's choices. Stated tolerance: 10% on the
-// median download time and 20% on the mean. (Measured over seeds 1-4: the
-// median within 8%, the mean within 12%; the 90th percentile runs about 30%
-// later when modeled, a known difference.)
+// with modeled crypto, over seeds 1–4. Crypto's CPU time is not virtual
+// time in either mode, so the swarms see the same bytes at about the same
+// times; they differ only through the randomness the real handshakes draw
+// and small differences in record framing (Go's TLS starts with small
+// records), which shift timings and so the choker's and picker's choices.
+// One seed says little: this swarm (40 peers, a 1 MiB torrent) completes
+// nearly all at once, at a time that moves by 10 % or more from seed to
+// seed in either mode, and one seed's real and modeled runs were seen 20 %
+// apart. So the comparison is of averages over the four seeds. Stated
+// tolerance: 10 % on the mean of the medians and 12 % on the mean of the
+// mean download times. (Measured: medians 5.65–6.30 s real, 5.63–6.24 s
+// modeled; means of medians 5.99 s and 5.88 s, 2 % apart.)
 func TestModeledAgreesWithReal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("eight swarm runs; the full suite runs it")
+	}
 	mix := `
 [[mix]]
 transport = "tls-basic"
@@ -40,30 +47,35 @@ fraction = 0.6
 transport = "legacy"
 fraction = 0.4
 `
-	var res [2]*Result
+	var medians, means [2]float64
+	const seeds = 4
 	for i, mode := range []string{"real", "modeled"} {
-		start := time.Now()
-		r, err := Run(small(t, 40, mix), Options{Crypto: mode})
-		if err != nil {
-			t.Fatal(err)
+		for seed := uint64(1); seed <= seeds; seed++ {
+			sd := seed
+			r, err := Run(small(t, 40, mix), Options{Crypto: mode, Seed: &sd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Completed != 40 {
+				t.Fatalf("%s, seed %d: %d of 40 completed", mode, seed, r.Completed)
+			}
+			if mode == "modeled" && (r.Handshakes["out_tls-basic"] == 0 || r.Handshakes["out_mse"] == 0 || r.Handshakes["in_failed"] == 0) {
+				t.Fatalf("modeled run lacks TLS, MSE or failed (fallback) setups: %v", r.Handshakes)
+			}
+			t.Logf("%s, seed %d: p50 %v p90 %v last %v, handshakes %v, bytes %v", mode, seed, r.P50, r.P90, r.Last, r.Handshakes, r.BytesByKind)
+			medians[i] += r.P50.Seconds() / seeds
+			means[i] += meanDownload(r).Seconds() / seeds
 		}
-		if r.Completed != 40 {
-			t.Fatalf("%s: %d of 40 completed", mode, r.Completed)
-		}
-		t.Logf("%s: p50 %v p90 %v last %v, handshakes %v, bytes %v, wall %v", mode, r.P50, r.P90, r.Last, r.Handshakes, r.BytesByKind, time.Since(start))
-		res[i] = r
-	}
-	real, mod := res[0], res[1]
-	if mod.Handshakes["out_tls-basic"] == 0 || mod.Handshakes["out_mse"] == 0 || mod.Handshakes["in_failed"] == 0 {
-		t.Fatalf("modeled run lacks TLS, MSE or failed (fallback) setups: %v", mod.Handshakes)
 	}
 	for _, q := range []struct {
 		name      string
-		r, m      time.Duration
+		r, m      float64
 		tolerance float64
-	}{{"median", real.P50, mod.P50, 0.10}, {"mean", meanDownload(real), meanDownload(mod), 0.20}} {
-		if d := math.Abs(q.m.Seconds()-q.r.Seconds()) / q.r.Seconds(); d > q.tolerance {
-			t.Errorf("%s download time: real %v, modeled %v (%.0f%% apart, tolerance %.0f%%)", q.name, q.r, q.m, 100*d, 100*q.tolerance)
+	}{{"mean median", medians[0], medians[1], 0.10}, {"mean mean", means[0], means[1], 0.12}} {
+		d := math.Abs(q.m-q.r) / q.r
+		t.Logf("%s download time over seeds 1–%d: real %.2fs, modeled %.2fs (%.0f%% apart)", q.name, seeds, q.r, q.m, 100*d)
+		if d > q.tolerance {
+			t.Errorf("%s download time: real %.2fs, modeled %.2fs (%.0f%% apart, tolerance %.0f%%)", q.name, q.r, q.m, 100*d, 100*q.tolerance)
 		}
 	}
 }
