@@ -1,9 +1,11 @@
 package peer
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/bttls/bttls/protocol/meta"
 	"github.com/bttls/bttls/protocol/session"
 	"github.com/bttls/bttls/protocol/storage"
 	"github.com/bttls/bttls/protocol/wire"
@@ -58,15 +60,7 @@ func TestFreeSlotsTiesAtRandom(t *testing.T) {
 	firstOnly := 0
 	const trials = 20
 	for range trials {
-		cfg := fastConfig()
-		cfg.ListenAddr = ""
-		cfg.UploadSlots = slots
-		c := newClient(t, cfg)
-		ss, _ := storage.NewMemory(tor, data)
-		tr, err := c.AddTorrent(tor, ss)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, tr := newSeedTorrent(t, tor, data, slots)
 		tr.mu.Lock()
 		now := c.e.Now()
 		for i := range peers {
@@ -96,4 +90,64 @@ func TestFreeSlotsTiesAtRandom(t *testing.T) {
 	if firstOnly > trials/2 {
 		t.Fatalf("the two earliest connections took the free slots %d times in %d", firstOnly, trials)
 	}
+}
+
+// TestSeedUnchokesThoseThatLackMost: a seed's choker round, run every tick,
+// unchokes the interested peers that lack the most pieces, so a peer it
+// has just served gives its slot to one it has not.
+func TestSeedUnchokesThoseThatLackMost(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 32<<10) // 32 pieces
+	c, tr := newSeedTorrent(t, tor, data, 3)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tick := c.cfg.Tick
+	if got := tr.chokeIntervalLocked(); got != tick {
+		t.Fatalf("a seed's choker round is %v, want every tick (%v)", got, tick)
+	}
+	now := c.e.Now()
+	// Peers 1–4 have 30, 0, 10 and 0 of the 32 pieces.
+	for i, have := range []int{30, 0, 10, 0} {
+		s := session.New(session.Config{}, tr.picker, now)
+		for p := range have {
+			if err := s.Step(wire.Message{Type: wire.Have, Index: uint32(p)}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Step(wire.Message{Type: wire.Interested}, now); err != nil {
+			t.Fatal(err)
+		}
+		tr.conns = append(tr.conns, &conn{t: tr, id: uint64(i + 1), sess: s, wake: c.e.NewSignal()})
+	}
+	defer func() { tr.conns = nil }()
+	for round := range 5 {
+		tr.runChokerLocked(now.Add(time.Duration(round+1) * tick))
+		var unchoked []uint64
+		for _, cn := range tr.conns {
+			if !cn.sess.AmChoking() {
+				unchoked = append(unchoked, cn.id)
+			}
+		}
+		// The two regular slots go to the peers with nothing (2 and 4),
+		// the optimistic one to one of the others. (Ranked by rate, all
+		// zero here, both would be unchoked in half the rounds.)
+		if len(unchoked) != 3 || !slices.Contains(unchoked, 2) || !slices.Contains(unchoked, 4) {
+			t.Fatalf("round %d: unchoked %v, want 2 and 4 (they lack every piece) and one other", round, unchoked)
+		}
+	}
+}
+
+// newSeedTorrent returns a client that seeds tor (data) with slots upload
+// slots and does not listen, for tests that drive its choker by hand.
+func newSeedTorrent(t *testing.T, tor *meta.Torrent, data []byte, slots int) (*Client, *Torrent) {
+	t.Helper()
+	cfg := fastConfig()
+	cfg.ListenAddr = ""
+	cfg.UploadSlots = slots
+	c := newClient(t, cfg)
+	ss, _ := storage.NewMemory(tor, data)
+	tr, err := c.AddTorrent(tor, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, tr
 }

@@ -333,7 +333,7 @@ func (t *Torrent) tickLoop() {
 			return
 		}
 		now := t.c.e.Now()
-		if now.Sub(t.lastChoke) >= t.c.cfg.ChokeInterval {
+		if now.Sub(t.lastChoke) >= t.chokeIntervalLocked() {
 			t.runChokerLocked(now)
 		} else {
 			t.fillSlotsLocked()
@@ -356,6 +356,22 @@ func (t *Torrent) tickLoop() {
 			t.c.e.Go("peer-out "+cd.addr, func() { t.dial(cd) })
 		}
 	}
+}
+
+// chokeIntervalLocked is the time between choker rounds: ChokeInterval
+// while we leech, as tit-for-tat needs rates measured over a while; every
+// tick while we seed, since a seed ranks peers by what they lack (see
+// rankLocked), which changes as fast as it sends. A seed that kept its
+// first four peers for a whole round sent them the whole torrent, several
+// times over between them, while the rest of a flash crowd waited for
+// those four to pass pieces on (300 leechers, 1 MiB: the seeder's first
+// peers happened to be slow ones, and the swarm moved almost nothing for
+// a second and a half).
+func (t *Torrent) chokeIntervalLocked() time.Duration {
+	if t.picker != nil && t.picker.Done() {
+		return t.c.cfg.Tick
+	}
+	return t.c.cfg.ChokeInterval
 }
 
 // dropSeedsLocked closes connections between two seeds: neither can
