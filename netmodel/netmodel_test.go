@@ -46,6 +46,21 @@ func (w *world) run(t testing.TB) {
 	}
 }
 
+// sendFrom starts a task on host from that dials port 1 of host to, runs
+// send on the connection and closes it.
+func (w *world) sendFrom(t testing.TB, from, to int, send func(c net.Conn)) {
+	addr := w.hosts[to].Addr().String() + ":1"
+	w.envs[from].Go("send", func() {
+		c, err := w.envs[from].Dial("tcp", addr, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		send(c)
+	})
+}
+
 func pattern(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
@@ -130,16 +145,7 @@ func TestFairShareOfUplink(t *testing.T) {
 			}
 			done = append(done, w.s.Now())
 		})
-		addr := w.hosts[i].Addr().String() + ":1"
-		w.envs[0].Go("send", func() {
-			c, err := w.envs[0].Dial("tcp", addr, 0)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			c.Write(pattern(size))
-			c.Close()
-		})
+		w.sendFrom(t, 0, i, func(c net.Conn) { c.Write(pattern(size)) })
 	}
 	w.run(t)
 	if len(done) != 3 {
@@ -401,14 +407,7 @@ func TestSparseFlowCrossesABusyLink(t *testing.T) {
 			}
 			bulkDone = append(bulkDone, w.s.Now())
 		})
-		addr := w.hosts[i].Addr().String() + ":1"
-		w.envs[0].Go("send", func() {
-			c, err := w.envs[0].Dial("tcp", addr, 0)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer c.Close()
+		w.sendFrom(t, 0, i, func(c net.Conn) {
 			if i == 5 {
 				w.envs[0].Sleep(time.Second) // the bulk uploads are under way
 				sentAt = w.s.Now()
