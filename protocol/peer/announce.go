@@ -59,7 +59,7 @@ func (t *Torrent) announceLoop() {
 	for {
 		t.mu.Lock()
 		closed := t.closed
-		if !completedSent && t.picker != nil && t.picker.Done() && event == "" {
+		if !completedSent && t.completeLocked() && event == "" {
 			if t.downloadedAny {
 				event = "completed"
 			}
@@ -94,7 +94,7 @@ func (t *Torrent) announceLoop() {
 		for t.c.e.Now().Before(deadline) {
 			if t.announceSig.Wait(deadline.Sub(t.c.e.Now())) {
 				t.mu.Lock()
-				done := t.closed || (!completedSent && t.picker != nil && t.picker.Done())
+				done := t.closed || (!completedSent && t.completeLocked())
 				if t.needPeers {
 					deadline = minTime(deadline, last.Add(minAnnounceInterval))
 				}

@@ -186,7 +186,7 @@ func (t *Torrent) pieceFinishedLocked(i int, err error) {
 func (t *Torrent) runChokerLocked(now time.Time) {
 	secs := now.Sub(t.lastChoke).Seconds()
 	t.lastChoke = now
-	seeding := t.picker != nil && t.picker.Done()
+	seeding := t.completeLocked()
 	peers := make([]choker.Peer, 0, len(t.conns))
 	for _, cn := range t.conns {
 		down, up := cn.sess.Downloaded(), cn.sess.UploadedBytes()
@@ -219,7 +219,7 @@ func (t *Torrent) runChokerLocked(now time.Time) {
 // the last peers waiting on choked neighbours. Nobody is choked here: that
 // stays the round's decision.
 func (t *Torrent) fillSlotsLocked() {
-	seeding := t.picker != nil && t.picker.Done()
+	seeding := t.completeLocked()
 	used := 0
 	var cands []choker.Peer
 	for _, cn := range t.conns {

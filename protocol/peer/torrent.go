@@ -225,8 +225,12 @@ func (t *Torrent) transportTorrent() *transport.Torrent {
 func (t *Torrent) Complete() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.picker != nil && t.picker.Done()
+	return t.completeLocked()
 }
+
+// completeLocked is Complete for callers holding t.mu: the metadata is
+// known and every piece verified, so we seed.
+func (t *Torrent) completeLocked() bool { return t.picker != nil && t.picker.Done() }
 
 // Subscribe makes the torrent notify s whenever its progress changes (a
 // piece verified, metadata arrived, a peer came or went) and when it closes.
@@ -347,7 +351,7 @@ func (t *Torrent) tickLoop() {
 		// interval, as a flash crowd's late joiners otherwise sit idle
 		// until then.
 		if !t.needPeers && len(dials) == 0 && len(t.dialing) == 0 && len(t.conns) < t.c.cfg.MaxConns/4 &&
-			(t.picker == nil || !t.picker.Done()) {
+			!t.completeLocked() {
 			t.needPeers = true
 			t.announceSig.Notify()
 		}
@@ -368,7 +372,7 @@ func (t *Torrent) tickLoop() {
 // peers happened to be slow ones, and the swarm moved almost nothing for
 // a second and a half).
 func (t *Torrent) chokeIntervalLocked() time.Duration {
-	if t.picker != nil && t.picker.Done() {
+	if t.completeLocked() {
 		return t.c.cfg.Tick
 	}
 	return t.c.cfg.ChokeInterval
@@ -377,7 +381,7 @@ func (t *Torrent) chokeIntervalLocked() time.Duration {
 // dropSeedsLocked closes connections between two seeds: neither can
 // give the other anything, and the slot is better used for a leecher.
 func (t *Torrent) dropSeedsLocked() {
-	if t.picker == nil || !t.picker.Done() {
+	if !t.completeLocked() {
 		return
 	}
 	for _, cn := range t.conns {
@@ -426,7 +430,7 @@ func anyRoom(torrents []*Torrent, inbound int) bool {
 
 // pickDialsLocked chooses candidates to dial now, within MaxConns.
 func (t *Torrent) pickDialsLocked(now time.Time) []*candidate {
-	seeding := t.picker != nil && t.picker.Done()
+	seeding := t.completeLocked()
 	room := t.c.cfg.MaxConns - len(t.conns) - len(t.dialing)
 	var out []*candidate
 	for _, cd := range t.cands {
