@@ -7,8 +7,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/bttls/bttls/protocol/storage"
 )
 
 // TestBusyListenerQueues: with maxInboundHandshakes connections in their
@@ -20,8 +18,7 @@ func TestBusyListenerQueues(t *testing.T) {
 	cfg := fastConfig()
 	cfg.HandshakeTimeout = 400 * time.Millisecond
 	seed := newClient(t, cfg)
-	ss, _ := storage.NewMemory(tor, data)
-	seed.AddTorrent(tor, ss)
+	addSeed(t, seed, tor, data)
 	var idle []net.Conn
 	defer func() {
 		for _, c := range idle {

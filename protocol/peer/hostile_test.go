@@ -116,8 +116,7 @@ func TestCorruptPeerIsBannedAndNothingBadIsWritten(t *testing.T) {
 	}
 	// A good seed appears: the download completes with the right bytes.
 	seed := newClient(t, fastConfig())
-	ss, _ := storage.NewMemory(tor, data)
-	seed.AddTorrent(tor, ss)
+	addSeed(t, seed, tor, data)
 	lt.AddPeers(seed.Addr().String())
 	waitComplete(t, 20*time.Second, lt)
 	if !bytes.Equal(st.Bytes(), data) {
@@ -182,8 +181,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 	seedCfg := fastConfig()
 	seedCfg.HandshakeTimeout = 300 * time.Millisecond
 	seed := newClient(t, seedCfg)
-	ss, _ := storage.NewMemory(tor, data)
-	seed.AddTorrent(tor, ss)
+	addSeed(t, seed, tor, data)
 	var idle []net.Conn
 	for range maxInboundHandshakes + 20 {
 		c, err := net.Dial("tcp", seed.Addr().String())

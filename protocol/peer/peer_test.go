@@ -93,10 +93,7 @@ func TestSwarm(t *testing.T) {
 	seedCfg := fastConfig()
 	seedCfg.UploadRate = 3 << 20
 	seed := newClient(t, seedCfg)
-	ss, _ := storage.NewMemory(tor, data)
-	if _, err := seed.AddTorrent(tor, ss); err != nil {
-		t.Fatal(err)
-	}
+	addSeed(t, seed, tor, data)
 	var leechers []*Torrent
 	var stores []*storage.Memory
 	var ids [][20]byte
@@ -142,6 +139,20 @@ func TestSwarm(t *testing.T) {
 }
 
 func makeTorrentB(b *testing.B, size int) (*meta.Torrent, []byte) { return makeTorrent(b, size, 0) }
+
+// addSeed adds tor to c with all of data in memory storage: c seeds it.
+func addSeed(t testing.TB, c *Client, tor *meta.Torrent, data []byte) *Torrent {
+	t.Helper()
+	ss, err := storage.NewMemory(tor, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := c.AddTorrent(tor, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
 
 func TestMagnet(t *testing.T) {
 	tor, data := makeTorrent(t, 1<<20, 0)

@@ -23,10 +23,7 @@ func TestFreeSlotsFilledBetweenRounds(t *testing.T) {
 	seedCfg.UploadSlots = 1
 	seedCfg.ChokeInterval = time.Hour
 	seed := newClient(t, seedCfg)
-	ss, _ := storage.NewMemory(tor, data)
-	if _, err := seed.AddTorrent(tor, ss); err != nil {
-		t.Fatal(err)
-	}
+	addSeed(t, seed, tor, data)
 	// Let the seed run its one round while it has no peers.
 	time.Sleep(4 * seedCfg.Tick)
 	var leechers []*Torrent
@@ -144,10 +141,5 @@ func newSeedTorrent(t *testing.T, tor *meta.Torrent, data []byte, slots int) (*C
 	cfg.ListenAddr = ""
 	cfg.UploadSlots = slots
 	c := newClient(t, cfg)
-	ss, _ := storage.NewMemory(tor, data)
-	tr, err := c.AddTorrent(tor, ss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, tr
+	return c, addSeed(t, c, tor, data)
 }
