@@ -248,8 +248,13 @@ func sameHost(p *peerEntry, addr4, addr6 netip.AddrPort) bool {
 		(addr6.IsValid() && p.addr6.Addr() == addr6.Addr())
 }
 
-// pick returns up to n peers other than self, chosen at random. A seed gets
-// no seeds: it has nothing to download from them.
+// pick returns up to n peers other than self, chosen and ordered at
+// random. A seed gets no seeds: it has nothing to download from them.
+// The order is random even when every peer fits: clients dial a response
+// from its start, so a swarm no larger than numwant, answered in the order
+// its peers joined, had every newcomer dial the same first peers, which
+// refused most of them while the rest of the swarm waited to be dialled
+// (50-leecher flash crowds: see TestPickOrdersAtRandom).
 func (s *swarm) pick(self *peerEntry, n int, r *rand.Rand) []*peerEntry {
 	cands := make([]*peerEntry, 0, len(s.list))
 	for _, p := range s.list {
@@ -257,9 +262,7 @@ func (s *swarm) pick(self *peerEntry, n int, r *rand.Rand) []*peerEntry {
 			cands = append(cands, p)
 		}
 	}
-	if len(cands) <= n {
-		return cands
-	}
+	n = min(n, len(cands))
 	for i := 0; i < n; i++ { // partial Fisher-Yates
 		j := i + r.IntN(len(cands)-i)
 		cands[i], cands[j] = cands[j], cands[i]

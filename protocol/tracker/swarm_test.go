@@ -166,3 +166,35 @@ func TestDefaultPeerTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestPickOrdersAtRandom: with fewer peers than numwant, every peer is
+// returned, in a random order — not the order they joined, which would
+// have every newcomer dial the same peers first.
+func TestPickOrdersAtRandom(t *testing.T) {
+	tr, _ := newClockTracker(Config{})
+	const peers = 20
+	for i := range peers {
+		mustAnnounce(t, tr, query(byte(i+1), uint16(1001+i), 5), loopback)
+	}
+	firsts := map[[20]byte]int{}
+	const asks = 40
+	for range asks {
+		res := mustAnnounce(t, tr, query(99, 1099, 5), loopback)
+		if len(res.peers) != peers {
+			t.Fatalf("%d peers returned, want all %d", len(res.peers), peers)
+		}
+		seen := map[[20]byte]bool{}
+		for _, p := range res.peers {
+			seen[p.id] = true
+		}
+		if len(seen) != peers {
+			t.Fatalf("a response repeats peers: %d distinct of %d", len(seen), peers)
+		}
+		firsts[res.peers[0].id]++
+	}
+	// Uniform: each peer comes first with probability 1/20; 40 draws
+	// hitting at most 5 distinct peers has probability below 1e-9.
+	if len(firsts) <= 5 {
+		t.Fatalf("over %d responses only %d distinct peers came first: %v", asks, len(firsts), firsts)
+	}
+}
