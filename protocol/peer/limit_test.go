@@ -123,3 +123,54 @@ func TestFullTorrentHandshakesTLSAndMSEOpenings(t *testing.T) {
 		t.Errorf("seed has %d connections, want 1", n)
 	}
 }
+
+// TestDialsInProgressAtMostHalfTheConnections gives a leecher with room
+// for ten connections twenty addresses whose listeners accept and then
+// say nothing, so every dial stays in its handshake: no more than five
+// (half of MaxConns) may be in progress at once, and each that times out
+// lets another start.
+func TestDialsInProgressAtMostHalfTheConnections(t *testing.T) {
+	tor, _ := makeTorrent(t, 1<<20, 32<<10)
+	var accepted atomic.Int64
+	var addrs []string
+	for range 20 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		addrs = append(addrs, ln.Addr().String())
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepted.Add(1)
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+	}
+	cfg := fastConfig()
+	cfg.ListenAddr = ""
+	cfg.MaxConns = 10
+	cfg.HandshakeTimeout = 400 * time.Millisecond
+	c := newClient(t, cfg)
+	st, _ := storage.NewMemory(tor, nil)
+	lt, err := c.AddTorrent(tor, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt.AddPeers(addrs...)
+	time.Sleep(250 * time.Millisecond) // several ticks, within the handshake timeout
+	if n := accepted.Load(); n != 5 {
+		t.Fatalf("%d dials in progress at once, want 5 (half of 10 connections)", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for accepted.Load() < 10 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := accepted.Load(); n < 10 {
+		t.Fatalf("after the first five timed out only %d dials were made, want the next five", n)
+	}
+}
