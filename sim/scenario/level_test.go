@@ -18,6 +18,9 @@ func TestLevelKeys(t *testing.T) {
 		{"basic seeder follows a TLS mix", "[[mix]]\ntransport = \"tls\"\nfraction = 1.0\n", func(sc *Scenario) bool {
 			return sc.Swarm.SeederTransport == "tls-basic"
 		}},
+		{"no TLS leecher, no TLS seeder", "[[mix]]\ntransport = \"tls-basic\"\nfraction = 0.0\n[[mix]]\ntransport = \"legacy\"\nfraction = 1.0\n", func(sc *Scenario) bool {
+			return sc.Swarm.SeederTransport == "plain"
+		}},
 		{"strict seeder", "[[mix]]\ntransport = \"legacy\"\nfraction = 1.0\n", func(sc *Scenario) bool {
 			return sc.Torrent.Level == "strict" && sc.Swarm.SeederTransport == "tls-strict"
 		}},

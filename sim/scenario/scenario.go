@@ -520,7 +520,9 @@ func (p *parser) checkSeeders(f *file, sc *Scenario) {
 
 func anyTLS(mix []Mix) bool {
 	for _, m := range mix {
-		if IsTLS(m.Transport) {
+		// A share of none (a sweep's adoption 0) puts no TLS leecher in
+		// the swarm.
+		if IsTLS(m.Transport) && m.Fraction > 0 {
 			return true
 		}
 	}
