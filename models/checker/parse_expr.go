@@ -174,6 +174,9 @@ func (p *parser) parseExpr(minPrec int) *Expr {
 		case "[":
 			p.i++
 			args := p.exprList("]")
+			if len(args) == 0 {
+				p.fail(p.peek().pos, "a function application f[...] needs an argument, found %s", describe(p.peek()))
+			}
 			p.expect("]", "to close a function application")
 			left = &Expr{Kind: eApply, Pos: t.pos, Args: append([]*Expr{left}, args...)}
 			continue
@@ -594,6 +597,9 @@ func (p *parser) bracketExpr() *Expr {
 			for {
 				if p.accept("[") {
 					args := p.exprList("]")
+					if len(args) == 0 {
+						p.fail(p.peek().pos, "an EXCEPT path ![...] needs an index, found %s", describe(p.peek()))
+					}
 					p.expect("]", "in an EXCEPT path")
 					idx := args[0]
 					if len(args) > 1 {

@@ -20,6 +20,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown backslash op", "---- MODULE M ----\nA == 1 \\foo 2\n====", "M.tla:2:8: unknown operator \\foo"},
 		{"temporal quantifier", "---- MODULE M ----\nA == \\EE x : x\n====", "not supported"},
 		{"keyword as name", "---- MODULE M ----\nTHEN == 1\n====", "M.tla:2:1"},
+		{"empty EXCEPT index", "---- MODULE M ----\nA == [f EXCEPT ![ ] = 1]\n====", "M.tla:2:19: an EXCEPT path ![...] needs an index"},
+		{"empty application", "---- MODULE M ----\nA == f[ ]\n====", "M.tla:2:9: a function application f[...] needs an argument"},
 	}
 	for _, c := range cases {
 		_, err := ParseModule("M.tla", c.src)
