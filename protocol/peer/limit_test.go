@@ -133,6 +133,12 @@ func TestDialsInProgressAtMostHalfTheConnections(t *testing.T) {
 	tor, _ := makeTorrent(t, 1<<20, 32<<10)
 	var accepted atomic.Int64
 	var addrs []string
+	held := make(chan net.Conn, 64) // the test dials each address once or twice
+	t.Cleanup(func() {
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	})
 	for range 20 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -147,7 +153,7 @@ func TestDialsInProgressAtMostHalfTheConnections(t *testing.T) {
 					return
 				}
 				accepted.Add(1)
-				t.Cleanup(func() { c.Close() })
+				held <- c
 			}
 		}()
 	}

@@ -57,6 +57,19 @@ latency = "10ms"
 	return sc
 }
 
+// kumarTarget is the bound on the last completion, as a multiple
+// of the Kumar–Ross minimum.
+const kumarTarget = 1.25
+
+// kumarCrowd is the homogeneous flash crowd the Kumar–Ross test and
+// benchmark run: n leechers at 1 MB/s up and 10 MB/s down, one seeder at
+// 5 MB/s, 8 MiB in 256 pieces of 32 KiB; and its minimum distribution time.
+func kumarCrowd(t testing.TB, n int) (*scenario.Scenario, time.Duration) {
+	t.Helper()
+	const size, up, down, seedUp = 8 << 20, 1e6, 10e6, 5e6
+	return flashCrowd(t, n, "8MiB", "32KiB", up, down, seedUp, 0), KumarRoss(size, n, seedUp, float64(n)*up, down)
+}
+
 // TestKumarRossFlashCrowd runs a homogeneous flash crowd of real peers (one
 // seeder, 256 pieces) and compares it with the theoretical minimum
 // distribution time: the last completion must come within 1.25× of it.
@@ -81,17 +94,11 @@ latency = "10ms"
 // upload utilisation under 0.80 (a regression guard below what every
 // seed reaches).
 func TestKumarRossFlashCrowd(t *testing.T) {
-	n, maxLast, minUtil := 100, 1.25, 0.80
+	n, maxLast, minUtil := 100, kumarTarget, 0.80
 	if testing.Short() {
 		n = 40
 	}
-	const (
-		size   = 8 << 20 // 256 pieces of 32 KiB
-		up     = 1e6     // leechers' upload, B/s
-		down   = 10e6    // leechers' download
-		seedUp = 5e6     // the seeder's upload
-	)
-	sc := flashCrowd(t, n, "8MiB", "32KiB", up, down, seedUp, 0)
+	sc, bound := kumarCrowd(t, n)
 	res, err := Run(sc, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -99,10 +106,9 @@ func TestKumarRossFlashCrowd(t *testing.T) {
 	if res.Completed != n {
 		t.Fatalf("%d of %d completed", res.Completed, n)
 	}
-	bound := KumarRoss(size, n, seedUp, float64(n)*up, down)
 	f := func(d time.Duration) float64 { return d.Seconds() / bound.Seconds() }
-	t.Logf("N=%d F=%d: Kumar–Ross minimum %v; factors p50 %.3f, p90 %.3f, last %.3f; upload utilisation %.3f",
-		n, size, bound, f(res.P50), f(res.P90), f(res.Last), res.UploadUtilisation)
+	t.Logf("N=%d: Kumar–Ross minimum %v; factors p50 %.3f, p90 %.3f, last %.3f; upload utilisation %.3f",
+		n, bound, f(res.P50), f(res.P90), f(res.Last), res.UploadUtilisation)
 	if f(res.Last) < 1 {
 		t.Errorf("the last completion %v beats the theoretical minimum %v: the network model gives away capacity", res.Last, bound)
 	}
