@@ -34,6 +34,8 @@ var runIdentity = map[string]bool{"seed": true}
 //	out_legacy_fraction   ... over MSE or plaintext: with every peer
 //	                      TLS-capable, each of these is a downgrade
 //	out_failed_fraction   outbound attempts that failed / all attempts
+//	out_busy_fraction     outbound attempts answered with the busy alert
+//	                      (the remote was at its connection limit) / all
 //	failed_handshakes_per_leecher  transport setups that failed, on either
 //	                      side (a legacy peer answering a ClientHello, a
 //	                      require peer refusing MSE), per leecher
@@ -41,7 +43,7 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 	var out []sweep.Metric
 	get := map[string]float64{}
 	var bytesTLS, bytesAll float64
-	var outTLS, outLegacy, outFailed, anyFailed float64
+	var outTLS, outLegacy, outFailed, outBusy, anyFailed float64
 	for _, m := range ms {
 		if machineMetric(m.Name) || runIdentity[m.Name] {
 			continue
@@ -60,6 +62,8 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 			switch {
 			case k == "failed":
 				outFailed += m.Value
+			case k == "busy":
+				outBusy += m.Value
 			case strings.HasPrefix(k, "tls"):
 				outTLS += m.Value
 			default:
@@ -84,7 +88,8 @@ func swarmMetrics(_ string, ms []sweep.Metric) ([]sweep.Metric, error) {
 		out = append(out,
 			sweep.Metric{Name: "out_tls_fraction", Value: metricRatio(outTLS, outTLS+outLegacy)},
 			sweep.Metric{Name: "out_legacy_fraction", Value: metricRatio(outLegacy, outTLS+outLegacy)},
-			sweep.Metric{Name: "out_failed_fraction", Value: metricRatio(outFailed, outTLS+outLegacy+outFailed)},
+			sweep.Metric{Name: "out_failed_fraction", Value: metricRatio(outFailed, outTLS+outLegacy+outFailed+outBusy)},
+			sweep.Metric{Name: "out_busy_fraction", Value: metricRatio(outBusy, outTLS+outLegacy+outFailed+outBusy)},
 			sweep.Metric{Name: "failed_handshakes_per_leecher", Value: metricRatio(anyFailed, get["peers"])},
 		)
 	}

@@ -17,6 +17,7 @@ func TestSwarmMetrics(t *testing.T) {
 		{Name: "handshakes_out_mse", Value: 2},
 		{Name: "handshakes_out_plain", Value: 0},
 		{Name: "handshakes_out_failed", Value: 2},
+		{Name: "handshakes_out_busy", Value: 5},
 		{Name: "handshakes_in_tls-basic", Value: 99},
 		{Name: "wall_s", Value: 1.5},
 		{Name: "sim_seconds_per_wall_second", Value: 40},
@@ -51,7 +52,8 @@ func TestSwarmMetrics(t *testing.T) {
 		t.Errorf("download_p90_s = %v with no leecher completed, want NaN", got["download_p90_s"])
 	}
 	for name, want := range map[string]float64{
-		"tls_byte_fraction": 0.75, "out_tls_fraction": 0.75, "out_legacy_fraction": 0.25, "out_failed_fraction": 0.2,
+		"tls_byte_fraction": 0.75, "out_tls_fraction": 0.75, "out_legacy_fraction": 0.25, "out_failed_fraction": 2.0 / 15,
+		"out_busy_fraction":             5.0 / 15,
 		"failed_handshakes_per_leecher": 0.5,
 	} {
 		if math.Abs(got[name]-want) > 1e-12 {

@@ -31,17 +31,18 @@ EXTENDS Naturals
 CONSTANTS MaxDials, Rule
 
 VARIABLES level, policy, remoteTLS, remoteLegacy, attacker,
-          conn, triedTLS, failedAfter, sig, pin, hint, dials, ev
+          conn, triedTLS, failedAfter, sig, pin, hint, dials, busied, ev
 
 vars == <<level, policy, remoteTLS, remoteLegacy, attacker,
-          conn, triedTLS, failedAfter, sig, pin, hint, dials, ev>>
+          conn, triedTLS, failedAfter, sig, pin, hint, dials, busied, ev>>
 
 Levels   == {"Basic", "Strict", "FullStrict"}
 Policies == {"off", "prefer", "require"}
 Conns    == {"idle", "dialing", "tls-hello", "tls", "tls-broken-before",
-             "tls-broken-after", "legacy-try", "legacy", "legacy-broken", "closed"}
+             "tls-broken-after", "tls-busy", "legacy-try", "legacy",
+             "legacy-broken", "closed"}
 Events   == {"init", "dial", "tls-attempt", "tls-ok", "tls-fail-before",
-             "tls-fail-after", "fallback", "legacy-attempt", "legacy-ok",
+             "tls-fail-after", "tls-busy", "fallback", "legacy-attempt", "legacy-ok",
              "legacy-fail", "upgrade", "give-up", "hint", "pin-expire"}
 
 \* The torrent demands TLS from this peer: Strict and Full Strict always, a
@@ -79,9 +80,11 @@ Init == /\ level \in Levels
         /\ pin = FALSE
         /\ hint = FALSE
         /\ dials = 0
+        /\ busied = FALSE
         /\ ev = "init"
 
-Fixed == UNCHANGED <<level, policy, remoteTLS, remoteLegacy, attacker>>
+\* busied changes only in TLSBusy.
+Fixed == UNCHANGED <<level, policy, remoteTLS, remoteLegacy, attacker, busied>>
 
 \* --- the dialer and the honest remote --------------------------------------
 
@@ -134,6 +137,20 @@ TLSRefused == /\ conn = "tls-hello"
               /\ UNCHANGED <<triedTLS, failedAfter, sig, pin, hint, dials>>
               /\ Fixed
 
+\* A bttls remote at its connection limit answers the ClientHello with the
+\* busy alert instead of the handshake. It is busy only finitely often
+\* (connections end, slots free up): here once per behaviour (busied),
+\* which keeps the state space finite and leaves the dialer the dials it
+\* needs to reach TLS.
+TLSBusy == /\ conn = "tls-hello"
+           /\ remoteTLS
+           /\ ~busied
+           /\ conn' = "tls-busy"
+           /\ busied' = TRUE
+           /\ ev' = "tls-busy"
+           /\ UNCHANGED <<level, policy, remoteTLS, remoteLegacy, attacker>>
+           /\ UNCHANGED <<triedTLS, failedAfter, sig, pin, hint, dials>>
+
 Fallback == /\ \/ conn = "tls-broken-before" /\ MayFallback
                \/ conn = "tls-broken-after" /\ Rule = "fallback-after" /\ MayFallback
             /\ conn' = "legacy-try"
@@ -169,7 +186,10 @@ Upgrade == /\ conn = "legacy"
            /\ UNCHANGED <<triedTLS, failedAfter, sig, pin, dials>>
            /\ Fixed
 
+\* A busy alert is never followed by a legacy attempt (the remote speaks
+\* TLS), whatever the policy: the connection is given up and dialled later.
 GiveUp == /\ \/ conn = "tls-broken-before" /\ ~MayFallback
+             \/ conn = "tls-busy"
              \/ conn = "tls-broken-after" /\ ~(Rule = "fallback-after" /\ MayFallback)
              \/ conn = "legacy-broken" /\ ~(TLSAllowed /\ ~triedTLS)
           /\ conn' = "closed"
@@ -177,7 +197,7 @@ GiveUp == /\ \/ conn = "tls-broken-before" /\ ~MayFallback
           /\ UNCHANGED <<triedTLS, failedAfter, sig, pin, hint, dials>>
           /\ Fixed
 
-Dialer == Dial \/ StartTLS \/ StartLegacy \/ TLSOk \/ TLSRefused \/ Fallback
+Dialer == Dial \/ StartTLS \/ StartLegacy \/ TLSOk \/ TLSRefused \/ TLSBusy \/ Fallback
             \/ LegacyOk \/ LegacyRefused \/ Upgrade \/ GiveUp
 
 \* --- the environment -------------------------------------------------------
@@ -201,6 +221,16 @@ AttackAfter == /\ attacker
                /\ UNCHANGED <<triedTLS, sig, pin, hint, dials>>
                /\ Fixed
 
+\* ... or forge the busy alert (it is unauthenticated): the dialer gives
+\* up on this connection without falling back, which an attacker on the
+\* path could have had by dropping it.
+AttackBusy == /\ attacker
+              /\ conn = "tls-hello"
+              /\ conn' = "tls-busy"
+              /\ ev' = "tls-busy"
+              /\ UNCHANGED <<triedTLS, failedAfter, sig, pin, hint, dials>>
+              /\ Fixed
+
 AttackLegacy == /\ attacker
                 /\ conn = "legacy-try"
                 /\ conn' = "legacy-broken"
@@ -223,7 +253,8 @@ Expire == /\ pin
           /\ UNCHANGED <<conn, triedTLS, failedAfter, sig, hint, dials>>
           /\ Fixed
 
-Next == Dialer \/ AttackBefore \/ AttackAfter \/ AttackLegacy \/ Hint \/ Expire
+Next == Dialer \/ AttackBefore \/ AttackBusy \/ AttackAfter \/ AttackLegacy
+          \/ Hint \/ Expire
 
 Spec == Init /\ [][Next]_vars /\ WF_vars(Dialer)
 
@@ -240,6 +271,7 @@ TypeOK == /\ level \in Levels
           /\ triedTLS \in BOOLEAN /\ failedAfter \in BOOLEAN /\ sig \in BOOLEAN
           /\ pin \in BOOLEAN /\ hint \in BOOLEAN
           /\ dials \in 0..MaxDials
+          /\ busied \in BOOLEAN
           /\ ev \in Events
 
 Legacy == conn \in {"legacy-try", "legacy"}

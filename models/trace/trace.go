@@ -23,6 +23,7 @@ const (
 	TLSOk         Kind = "tls-ok"          // handshake completed; the address is pinned
 	TLSFailBefore Kind = "tls-fail-before" // reset, timeout, garbage or a legacy reply before the handshake completed
 	TLSFailAfter  Kind = "tls-fail-after"  // a failure after the handshake completed (never falls back)
+	TLSBusy       Kind = "tls-busy"        // the ClientHello was answered with the busy alert (never falls back)
 	Fallback      Kind = "fallback"        // falling back to a legacy (plaintext/MSE) attempt after TLSFailBefore
 	LegacyAttempt Kind = "legacy-attempt"  // a legacy attempt chosen first (no reason to expect TLS)
 	LegacyOk      Kind = "legacy-ok"       // legacy session up
@@ -34,7 +35,7 @@ const (
 )
 
 // Kinds lists every kind, for validation and documentation.
-var Kinds = []Kind{Dial, TLSAttempt, TLSOk, TLSFailBefore, TLSFailAfter, Fallback,
+var Kinds = []Kind{Dial, TLSAttempt, TLSOk, TLSFailBefore, TLSFailAfter, TLSBusy, Fallback,
 	LegacyAttempt, LegacyOk, LegacyFail, Upgrade, GiveUp, Hint, PinExpire}
 
 // Event is one line of a trace.

@@ -143,7 +143,7 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 		// (a legacy peer answering with MSE Yb, a reset) is told apart from
 		// a failure of the level proof, which must never fall back.
 		if err := tlslevel.Handshake(tc); err != nil {
-			return nil, negotiate.BeforeTLS, false, err
+			return nil, rc.stage(), false, rc.busyErr(err)
 		}
 		if err := tlslevel.Initiate(tc, sec.Credential); err != nil {
 			return nil, negotiate.AfterTLS, false, err
@@ -155,7 +155,7 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 		}
 		tc := tls.Client(rc, fullstrict.ClientConfig1(t.opts, sec.FullStrict))
 		if err := tc.Handshake(); err != nil {
-			return nil, negotiate.BeforeTLS, false, fmt.Errorf("TLS handshake (full strict mode 1): %w", err)
+			return nil, rc.stage(), false, rc.busyErr(fmt.Errorf("TLS handshake (full strict mode 1): %w", err))
 		}
 		c = tc
 	case transport.TLSFullStrict2:
@@ -164,7 +164,7 @@ func (t *Transport) attempt(e env.Env, addr string, tor *transport.Torrent, sec 
 		}
 		tc := tls.Client(rc, tlslevel.ClientConfig(t.opts))
 		if err := tlslevel.Handshake(tc); err != nil {
-			return nil, negotiate.BeforeTLS, false, err
+			return nil, rc.stage(), false, rc.busyErr(err)
 		}
 		if _, err := fullstrict.Initiate2(tc, sec.FullStrict, e.CryptoRand(), e.Now); err != nil {
 			return nil, negotiate.AfterTLS, false, err
@@ -183,6 +183,8 @@ func noFallback(k negotiate.Knowledge, s negotiate.Stage, level transport.Kind) 
 	switch {
 	case s == negotiate.AfterTLS:
 		return errors.New("no fallback: the failure came after the TLS handshake")
+	case s == negotiate.Busy:
+		return errors.New("no fallback: the remote speaks TLS and is busy")
 	case level != transport.TLSBasic:
 		return fmt.Errorf("no fallback: a %v torrent is carried over TLS only", level)
 	case k.Pinned:
@@ -196,10 +198,33 @@ func noFallback(k negotiate.Knowledge, s negotiate.Stage, level transport.Kind) 
 type readCounter struct {
 	net.Conn
 	n int
+	// head is the first bytes read, enough to recognise the busy alert.
+	head [7]byte
+}
+
+// stage is how far a TLS attempt whose handshake failed got: Busy when the
+// remote's first bytes were the busy alert.
+func (r *readCounter) stage() negotiate.Stage {
+	if r.n >= len(r.head) && tlslevel.IsBusyReply(r.head[:]) {
+		return negotiate.Busy
+	}
+	return negotiate.BeforeTLS
+}
+
+// busyErr wraps err, a failed TLS handshake, with tlslevel.ErrBusy when the
+// remote sent the busy alert.
+func (r *readCounter) busyErr(err error) error {
+	if r.stage() == negotiate.Busy {
+		return fmt.Errorf("%w: %w", tlslevel.ErrBusy, err)
+	}
+	return err
 }
 
 func (r *readCounter) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
+	if r.n < len(r.head) {
+		copy(r.head[r.n:], p[:n])
+	}
 	r.n += n
 	return n, err
 }

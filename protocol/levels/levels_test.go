@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/negotiate"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 )
 
@@ -221,6 +223,52 @@ func TestPreferFallsBackToLegacy(t *testing.T) {
 			t.Fatalf("require connected or retried: %v (%d attempts)", err, attempts.Load())
 		}
 	})
+}
+
+// TestBusyAlertDoesNotFallBack: a responder at its connection limit
+// answers the ClientHello with the busy alert. A prefer initiator must
+// give up on that attempt (the remote speaks TLS) without a legacy attempt
+// and without pinning (the alert is unauthenticated). Any other alert is
+// not the busy signal: the initiator falls back as it would from a
+// legacy reply.
+func TestBusyAlertDoesNotFallBack(t *testing.T) {
+	tor := torrent("busy")
+	var conns atomic.Int32
+	busy := serve(t, func(c net.Conn) {
+		conns.Add(1)
+		if err := tlslevel.RefuseBusy(c); err != nil {
+			t.Errorf("RefuseBusy: %v", err)
+		}
+	})
+	client := newTransport(t, negotiate.Prefer, nil)
+	_, err := client.Connect(env.OS{}, busy, tor, transport.Hint{}, 3*time.Second)
+	if !errors.Is(err, tlslevel.ErrBusy) || !strings.Contains(err.Error(), "no fallback") {
+		t.Fatalf("got %v; want the busy error and no fallback", err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections to a busy peer, want 1 (no legacy attempt)", n)
+	}
+	if client.cfg.Pins.Pinned(busy, time.Now()) {
+		t.Fatal("an unauthenticated busy alert pinned the address")
+	}
+
+	var other atomic.Int32
+	handshakeFailure := serve(t, func(c net.Conn) {
+		other.Add(1)
+		// Read the whole opening (closing with unread input would reset
+		// the connection), then answer with the alert and close.
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		io.Copy(io.Discard, c)
+		c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40})
+	})
+	_, err = client.Connect(env.OS{}, handshakeFailure, tor, transport.Hint{}, 3*time.Second)
+	if err == nil || errors.Is(err, tlslevel.ErrBusy) {
+		t.Fatalf("got %v; want a failure that is not the busy one", err)
+	}
+	if n := other.Load(); n != 2 {
+		t.Fatalf("%d connections after a handshake_failure alert, want 2 (TLS, then legacy)", n)
+	}
 }
 
 func TestNoFallbackAfterTLS(t *testing.T) {

@@ -173,6 +173,8 @@ func (ct *connTrace) fail(kind transport.Kind, s negotiate.Stage, err error) {
 		ct.ch.pin = true
 		ct.tr.mu.Unlock()
 		ct.emit(trace.TLSFailAfter, err.Error())
+	case s == negotiate.Busy:
+		ct.emit(trace.TLSBusy, err.Error())
 	default:
 		ct.emit(trace.TLSFailBefore, err.Error())
 	}

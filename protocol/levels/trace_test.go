@@ -13,6 +13,7 @@ import (
 	"github.com/bttls/bttls/models/trace"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/negotiate"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 )
 
@@ -53,6 +54,7 @@ func TestConnectTrace(t *testing.T) {
 	bttls := echoPeer(t, server, registry{served}, nil)
 	var attempts atomic.Int32
 	legacy := legacyPeer(t, served.InfoHash, &attempts)
+	busy := serve(t, func(c net.Conn) { tlslevel.RefuseBusy(c) })
 	md, err := checker.Load("../../models/tla/Negotiation.tla", "")
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +87,8 @@ func TestConnectTrace(t *testing.T) {
 			"dial tls-attempt tls-ok dial tls-attempt tls-ok", 1},
 		{"a failure after the handshake never falls back", negotiate.Prefer, []dial{{bttls, other, transport.Hint{}}},
 			"dial tls-attempt tls-ok tls-fail-after give-up", 1},
+		{"a busy alert never falls back", negotiate.Prefer, []dial{{busy, served, transport.Hint{}}},
+			"dial tls-attempt tls-busy give-up", 1},
 		{"an unpinned redial starts a new connection", negotiate.Prefer,
 			[]dial{{legacy, served, transport.Hint{}}, {legacy, served, transport.Hint{}}},
 			"dial tls-attempt tls-fail-before fallback legacy-ok dial tls-attempt tls-fail-before fallback legacy-ok", 2},

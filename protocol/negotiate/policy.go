@@ -12,6 +12,8 @@
 //     swarm member could make legacy peers unreachable.
 //   - A failure after the TLS handshake completed never falls back: the
 //     peer speaks TLS, so the failure is an attack or a mismatch, not age.
+//   - Nor does a busy alert in reply to the ClientHello (a responder at its
+//     connection limit): the remote speaks TLS and is to be tried later.
 package negotiate
 
 import (
@@ -94,6 +96,10 @@ const (
 	BeforeTLS Stage = iota
 	// AfterTLS: the TLS handshake completed; the level proof failed.
 	AfterTLS
+	// Busy: the remote answered the ClientHello with the busy alert
+	// (tlslevel.BusyAlert): it speaks TLS and is at its connection limit.
+	// Unauthenticated, so it pins nothing; it only ends the attempt.
+	Busy
 )
 
 // MayFallBack reports whether, after attempt i of plan failed at stage s,
@@ -102,7 +108,7 @@ func MayFallBack(plan []transport.Kind, i int, s Stage) bool {
 	if i+1 >= len(plan) {
 		return false
 	}
-	return !(plan[i].IsTLS() && s == AfterTLS)
+	return !(plan[i].IsTLS() && (s == AfterTLS || s == Busy))
 }
 
 // PlanFullStrict returns the attempts for a Full Strict torrent that allows

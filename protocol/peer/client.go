@@ -23,6 +23,7 @@ import (
 	"github.com/bttls/bttls/protocol/demux"
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/meta"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 )
 
@@ -293,23 +294,31 @@ func (c *Client) acceptLoop() {
 // refuseEarly decides, for a connection accepted while no torrent had
 // room, whether to close it before its transport handshake, which is the
 // costly part and comes before we learn which torrent the peer wants. It
-// reads the opening to tell. Only a plaintext opening is closed at once. A
-// TLS ClientHello is not: a bttls initiator cannot tell a connection
-// closed before the TLS handshake from a legacy peer's refusal, and under
-// prefer it would fall back to MSE or plaintext with a peer that speaks
-// bttls (docs/bep_tls.rst, "Fallback"), with no attacker on the path. An
-// MSE opening is not either: an MSE initiator that gets no reply retries in
-// plaintext (protocol/levels), which would show the infohash. Both pay
-// for their handshake and are refused after it if the torrent still has
-// no room, which their initiators see as a failure past the transport
-// handshake, one they do not fall back from. rc replays what was read.
+// reads the opening to tell. A plaintext opening is closed at once. A TLS
+// ClientHello is answered with the busy alert (tlslevel.RefuseBusy) and
+// closed: a bttls initiator cannot tell a connection closed before the
+// TLS handshake from a legacy peer's refusal, and under prefer it would
+// fall back to MSE or plaintext with a peer that speaks bttls
+// (docs/bep_tls.rst, "Fallback"); the alert says that the peer speaks TLS
+// and is busy, and spares both ends the handshake. An MSE opening is not
+// refused early: an MSE initiator that gets no reply retries in plaintext
+// (protocol/levels), which would show the infohash, and MSE has no way to
+// say busy; it pays for its handshake and is refused after it if the
+// torrent still has no room, a failure its initiator does not fall back
+// from. rc replays what was read.
 func (c *Client) refuseEarly(nc net.Conn) (refuse bool, rc net.Conn, err error) {
 	nc.SetReadDeadline(c.e.Now().Add(c.cfg.HandshakeTimeout))
 	class, rc, err := demux.Peek(nc)
 	if err != nil {
 		return true, nil, err
 	}
-	return class == demux.Plain, rc, nil
+	switch class {
+	case demux.Plain:
+		return true, rc, nil
+	case demux.TLS:
+		return true, rc, tlslevel.RefuseBusy(rc)
+	}
+	return false, rc, nil
 }
 
 // pooledBufSize is the buffer size recycled: a piece message body holding

@@ -1,6 +1,8 @@
 package peer
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/bttls/bttls/protocol/env"
 	"github.com/bttls/bttls/protocol/storage"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 )
 
@@ -65,13 +68,15 @@ func TestFullTorrentRefusesBeforeHandshake(t *testing.T) {
 	}
 }
 
-// TestFullTorrentHandshakesTLSAndMSEOpenings checks that a client at its
-// connection limit still runs the transport handshake of a TLS or MSE
-// opening and refuses it only after: closed before its handshake, a bttls
-// initiator could not tell it from a legacy peer and would fall back to
-// MSE (and an MSE initiator to plaintext), downgrading a connection to a
-// peer that speaks bttls with no attacker on the path.
-func TestFullTorrentHandshakesTLSAndMSEOpenings(t *testing.T) {
+// TestFullTorrentAnswersTLSBusyAndHandshakesMSE checks what a client at
+// its connection limit does with a TLS or an MSE opening. Closed before
+// its handshake, a bttls initiator could not tell it from a legacy peer
+// and would fall back to MSE (and an MSE initiator to plaintext),
+// downgrading a connection to a peer that speaks bttls with no attacker on
+// the path. So a ClientHello is answered with the busy alert, which says
+// that the peer speaks TLS, without a transport handshake; an MSE opening,
+// which has no such signal, still gets its handshake and is refused after.
+func TestFullTorrentAnswersTLSBusyAndHandshakesMSE(t *testing.T) {
 	tor, data := makeTorrent(t, 1<<20, 32<<10)
 	var accepted atomic.Int64
 	seedCfg := fastConfig()
@@ -99,25 +104,42 @@ func TestFullTorrentHandshakesTLSAndMSEOpenings(t *testing.T) {
 		name  string
 		bytes []byte
 	}{
-		// A TLS record header with a ClientHello (demux's rule), then junk.
-		{"TLS", append([]byte{0x16, 0x03, 0x01, 0x01, 0x00, 0x01}, make([]byte, 90)...)},
+		// A TLS record with a ClientHello (demux's rule) of junk.
+		{"TLS", append([]byte{0x16, 0x03, 0x01, 0x00, 0x5b, 0x01}, make([]byte, 90)...)},
 		// A random MSE Ya: anything else.
 		{"MSE", append([]byte{0x42}, make([]byte, 95)...)},
 	}
-	for i, o := range openings {
-		nc, err := net.Dial("tcp", seed.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc.Write(o.bytes)
-		want := int64(i + 2)
-		waitFor(t, o.name+" opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == want })
-		nc.Close()
+	// The TLS opening is answered with the busy alert and never reaches
+	// the transport; the MSE one does.
+	nc, err := net.Dial("tcp", seed.Addr().String())
+	if err != nil {
+		t.Fatal(err)
 	}
+	nc.Write(openings[0].bytes)
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	reply, err := io.ReadAll(nc)
+	nc.Close()
+	if err != nil || !bytes.Equal(reply, tlslevel.BusyAlert) {
+		t.Fatalf("full peer answered a ClientHello with %x (%v), want the busy alert %x then a close", reply, err, tlslevel.BusyAlert)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("%d transport handshakes after the ClientHello, want 1 (the leecher's)", n)
+	}
+	nc, err = net.Dial("tcp", seed.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Write(openings[1].bytes)
+	waitFor(t, "MSE opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == 2 })
+	nc.Close()
+	refusedEarly := 0
 	for _, l := range logs.seen() {
 		if strings.Contains(l, "at the connection limit") {
-			t.Errorf("refused before the transport handshake: %s", l)
+			refusedEarly++
 		}
+	}
+	if refusedEarly != 1 {
+		t.Errorf("%d connections refused before the transport handshake, want 1 (the ClientHello)", refusedEarly)
 	}
 	if n := len(st.Peers()); n != 1 {
 		t.Errorf("seed has %d connections, want 1", n)

@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/bttls/bttls/protocol/mse"
 	"github.com/bttls/bttls/protocol/negotiate"
 	"github.com/bttls/bttls/protocol/peer"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 	"github.com/bttls/bttls/sim/scenario"
 )
@@ -161,7 +163,8 @@ func (c *mseConn) Write(p []byte) (int, error) { return c.s.Write(p) }
 
 // Handshakes counts transport setups by direction and outcome, as
 // "out_tls-basic", "in_mse", "out_failed"...: the Kind that carried the
-// connection, or "failed".
+// connection, "busy" for a dial answered with the busy alert (the remote
+// was at its connection limit), or "failed".
 type Handshakes map[string]int64
 
 // countingDialer and countingAcceptor count outcomes around a transport.
@@ -172,9 +175,12 @@ type countingDialer struct {
 
 func (d countingDialer) Connect(e env.Env, addr string, t *transport.Torrent, h transport.Hint, timeout time.Duration) (*transport.Conn, error) {
 	c, err := d.inner.Connect(e, addr, t, h, timeout)
-	if err != nil {
+	switch {
+	case errors.Is(err, tlslevel.ErrBusy):
+		d.hs["out_busy"]++
+	case err != nil:
 		d.hs["out_failed"]++
-	} else {
+	default:
 		d.hs["out_"+c.Kind.String()]++
 	}
 	return c, err
