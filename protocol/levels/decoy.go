@@ -65,6 +65,17 @@ func (t *Transport) logDecoy(c net.Conn, why error) {
 	t.cfg.Logf("bttls: inbound from %v: %v; answered as a web server", c.RemoteAddr(), why)
 }
 
+// AnswersBusy implements transport.BusyAnswerer. A port that answers every
+// refused connection as a web server (a decoy, and no torrent carried
+// without TLS) must not answer a ClientHello with an alert no web server
+// sends: a prober would see it whenever the peer is full. Its peer runs
+// the handshake and refuses after it, as before. Any other port may: one
+// without a decoy closes refused connections anyway, and one that serves
+// legacy peers already answers random bytes with an MSE reply.
+func (t *Transport) AnswersBusy(reg transport.Registry) bool {
+	return t.decoy == nil || t.servesLegacy(reg)
+}
+
 // servesLegacy reports whether any torrent in reg may be carried without
 // TLS: only then does the port answer MSE or plaintext BitTorrent at all.
 func (t *Transport) servesLegacy(reg transport.Registry) bool {

@@ -238,3 +238,33 @@ func TestPartialOpeningsSeeAWebServer(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswersBusy: only a port that poses as a web server for every
+// refused connection (a decoy, and no torrent carried without TLS) keeps
+// the busy alert, which no web server sends, from its ClientHellos.
+func TestAnswersBusy(t *testing.T) {
+	withTestDecoy(t)
+	reg := registry{torrent("busy")}
+	for _, c := range []struct {
+		name   string
+		policy negotiate.Policy
+		decoy  bool
+		want   bool
+	}{
+		{"require with a decoy", negotiate.Require, true, false},
+		{"prefer with a decoy (the port answers MSE anyway)", negotiate.Prefer, true, true},
+		{"require without a decoy", negotiate.Require, false, true},
+	} {
+		cfg := Config{Policy: c.policy, DeferProof: true}
+		if c.decoy {
+			cfg.Decoy = testDecoy
+		}
+		tr, err := New(env.OS{}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.AnswersBusy(reg); got != c.want {
+			t.Errorf("%s: AnswersBusy = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -296,7 +296,8 @@ func (c *Client) acceptLoop() {
 // costly part and comes before we learn which torrent the peer wants. It
 // reads the opening to tell. A plaintext opening is closed at once. A TLS
 // ClientHello is answered with the busy alert (tlslevel.RefuseBusy) and
-// closed: a bttls initiator cannot tell a connection closed before the
+// closed when the acceptor allows it (transport.BusyAnswerer; a port that
+// poses as a web server does not): a bttls initiator cannot tell a connection closed before the
 // TLS handshake from a legacy peer's refusal, and under prefer it would
 // fall back to MSE or plaintext with a peer that speaks bttls
 // (docs/bep_tls.rst, "Fallback"); the alert says that the peer speaks TLS
@@ -316,7 +317,9 @@ func (c *Client) refuseEarly(nc net.Conn) (refuse bool, rc net.Conn, err error) 
 	case demux.Plain:
 		return true, rc, nil
 	case demux.TLS:
-		return true, rc, tlslevel.RefuseBusy(rc)
+		if ba, ok := c.cfg.Acceptor.(transport.BusyAnswerer); ok && ba.AnswersBusy(c) {
+			return true, rc, tlslevel.RefuseBusy(rc)
+		}
 	}
 	return false, rc, nil
 }

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -19,7 +20,10 @@ import (
 type countingAcceptor struct {
 	inner transport.Acceptor
 	n     *atomic.Int64
+	busy  bool // what AnswersBusy says
 }
+
+func (a countingAcceptor) AnswersBusy(transport.Registry) bool { return a.busy }
 
 func (a countingAcceptor) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	a.n.Add(1)
@@ -36,7 +40,7 @@ func TestFullTorrentRefusesBeforeHandshake(t *testing.T) {
 	seedCfg.MaxConns = 1 // no inbound surplus: a fifth of 1 is 0
 	// Slow, so that the first leecher stays connected (not a seed) throughout.
 	seedCfg.UploadRate = 32 << 10
-	seedCfg.Acceptor = countingAcceptor{PlainTransport{}, &accepted}
+	seedCfg.Acceptor = countingAcceptor{inner: PlainTransport{}, n: &accepted}
 	refused := &logTrap{words: []string{"at the connection limit"}}
 	seedCfg.Logf = refused.logf
 	seed := newClient(t, seedCfg)
@@ -77,12 +81,23 @@ func TestFullTorrentRefusesBeforeHandshake(t *testing.T) {
 // that the peer speaks TLS, without a transport handshake; an MSE opening,
 // which has no such signal, still gets its handshake and is refused after.
 func TestFullTorrentAnswersTLSBusyAndHandshakesMSE(t *testing.T) {
+	for _, answersBusy := range []bool{true, false} {
+		t.Run(fmt.Sprintf("answers busy %v", answersBusy), func(t *testing.T) {
+			fullTorrentOpenings(t, answersBusy)
+		})
+	}
+}
+
+// fullTorrentOpenings sends a TLS and an MSE opening to a seed at its
+// limit whose acceptor does or does not allow the busy alert (a port that
+// poses as a web server does not: its ClientHellos get the handshake).
+func fullTorrentOpenings(t *testing.T, answersBusy bool) {
 	tor, data := makeTorrent(t, 1<<20, 32<<10)
 	var accepted atomic.Int64
 	seedCfg := fastConfig()
 	seedCfg.MaxConns = 1
 	seedCfg.UploadRate = 32 << 10
-	seedCfg.Acceptor = countingAcceptor{PlainTransport{}, &accepted}
+	seedCfg.Acceptor = countingAcceptor{inner: PlainTransport{}, n: &accepted, busy: answersBusy}
 	logs := &logTrap{words: []string{"at the connection limit", "inbound"}}
 	seedCfg.Logf = logs.logf
 	seed := newClient(t, seedCfg)
@@ -100,46 +115,50 @@ func TestFullTorrentAnswersTLSBusyAndHandshakesMSE(t *testing.T) {
 	lt.AddPeers(seed.Addr().String())
 	waitFor(t, "the leecher to connect", 10*time.Second, func() bool { return len(st.Peers()) == 1 })
 
-	openings := []struct {
-		name  string
-		bytes []byte
-	}{
-		// A TLS record with a ClientHello (demux's rule) of junk.
-		{"TLS", append([]byte{0x16, 0x03, 0x01, 0x00, 0x5b, 0x01}, make([]byte, 90)...)},
-		// A random MSE Ya: anything else.
-		{"MSE", append([]byte{0x42}, make([]byte, 95)...)},
-	}
-	// The TLS opening is answered with the busy alert and never reaches
-	// the transport; the MSE one does.
+	// A TLS record with a ClientHello (demux's rule) of junk.
+	clientHello := append([]byte{0x16, 0x03, 0x01, 0x00, 0x5b, 0x01}, make([]byte, 90)...)
+	// A random MSE Ya: anything else.
+	mseYa := append([]byte{0x42}, make([]byte, 95)...)
+
 	nc, err := net.Dial("tcp", seed.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc.Write(openings[0].bytes)
-	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	reply, err := io.ReadAll(nc)
+	nc.Write(clientHello)
+	want := int64(1) // transport handshakes: the leecher's
+	if answersBusy {
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		reply, err := io.ReadAll(nc)
+		if err != nil || !bytes.Equal(reply, tlslevel.BusyAlert) {
+			t.Fatalf("full peer answered a ClientHello with %x (%v), want the busy alert %x then a close", reply, err, tlslevel.BusyAlert)
+		}
+		if n := accepted.Load(); n != want {
+			t.Errorf("%d transport handshakes after the ClientHello, want %d (the leecher's)", n, want)
+		}
+	} else {
+		want++
+		waitFor(t, "TLS opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == want })
+	}
 	nc.Close()
-	if err != nil || !bytes.Equal(reply, tlslevel.BusyAlert) {
-		t.Fatalf("full peer answered a ClientHello with %x (%v), want the busy alert %x then a close", reply, err, tlslevel.BusyAlert)
-	}
-	if n := accepted.Load(); n != 1 {
-		t.Errorf("%d transport handshakes after the ClientHello, want 1 (the leecher's)", n)
-	}
 	nc, err = net.Dial("tcp", seed.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc.Write(openings[1].bytes)
-	waitFor(t, "MSE opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == 2 })
+	nc.Write(mseYa)
+	want++
+	waitFor(t, "MSE opening to reach the transport", 10*time.Second, func() bool { return accepted.Load() == want })
 	nc.Close()
-	refusedEarly := 0
+	refusedEarly, wantEarly := 0, 0
+	if answersBusy {
+		wantEarly = 1 // the ClientHello
+	}
 	for _, l := range logs.seen() {
 		if strings.Contains(l, "at the connection limit") {
 			refusedEarly++
 		}
 	}
-	if refusedEarly != 1 {
-		t.Errorf("%d connections refused before the transport handshake, want 1 (the ClientHello)", refusedEarly)
+	if refusedEarly != wantEarly {
+		t.Errorf("%d connections refused before the transport handshake, want %d", refusedEarly, wantEarly)
 	}
 	if n := len(st.Peers()); n != 1 {
 		t.Errorf("seed has %d connections, want 1", n)

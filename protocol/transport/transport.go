@@ -104,3 +104,12 @@ type Acceptor interface {
 	// returns an error (and the caller closes c) for a stream it refuses.
 	Accept(e env.Env, c net.Conn, torrents Registry, timeout time.Duration) (*Conn, error)
 }
+
+// BusyAnswerer is implemented by an Acceptor that speaks TLS and says
+// whether a peer at its connection limit may answer a ClientHello with the
+// busy alert (tlslevel.RefuseBusy) instead of the handshake. An Acceptor
+// that does not implement it, or answers false, has the ClientHello go
+// through Accept and the connection refused after it.
+type BusyAnswerer interface {
+	AnswersBusy(torrents Registry) bool
+}

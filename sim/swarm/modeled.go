@@ -13,6 +13,7 @@ import (
 	"github.com/bttls/bttls/protocol/levels"
 	"github.com/bttls/bttls/protocol/negotiate"
 	"github.com/bttls/bttls/protocol/peer"
+	"github.com/bttls/bttls/protocol/tlslevel"
 	"github.com/bttls/bttls/protocol/transport"
 	"github.com/bttls/bttls/sim"
 	"github.com/bttls/bttls/sim/scenario"
@@ -165,6 +166,9 @@ const (
 	openTLS    = 0x16 // a TLS handshake record
 	openMSE    = 0x00 // anything else is MSE
 	openServer = 0xA5 // a modeled TLS server flight
+	// tlsOpeningHeader is where a modeled ClientHello's infohash starts:
+	// after the record header (5 bytes) and the handshake type.
+	tlsOpeningHeader = 6
 )
 
 // modeled is the modeled transport of one peer.
@@ -234,7 +238,11 @@ func (m *modeled) Connect(e env.Env, addr string, t *transport.Torrent, h transp
 			c.Close()
 		}
 		errs = append(errs, fmt.Errorf("%v attempt: %w", kind, err))
-		if !negotiate.MayFallBack(plan, i, negotiate.BeforeTLS) {
+		stage := negotiate.BeforeTLS
+		if errors.Is(err, tlslevel.ErrBusy) {
+			stage = negotiate.Busy
+		}
+		if !negotiate.MayFallBack(plan, i, stage) {
 			break
 		}
 	}
@@ -262,6 +270,14 @@ func (m *modeled) initiate(c net.Conn, kind transport.Kind, t *transport.Torrent
 		if err != nil {
 			return nil, err
 		}
+		if kind.IsTLS() && first == tlslevel.BusyAlert[0] {
+			alert := make([]byte, len(tlslevel.BusyAlert))
+			alert[0] = first
+			if _, err := io.ReadFull(c, alert[1:]); err == nil && tlslevel.IsBusyReply(alert) {
+				return nil, tlslevel.ErrBusy
+			}
+			return nil, errNotModeledTLS
+		}
 		if kind.IsTLS() && first != openServer {
 			return nil, errNotModeledTLS
 		}
@@ -274,6 +290,11 @@ func (m *modeled) initiate(c net.Conn, kind transport.Kind, t *transport.Torrent
 	}
 	return &transport.Conn{Conn: c, Kind: kind, Torrent: t}, nil
 }
+
+// AnswersBusy implements transport.BusyAnswerer: a bttls peer answers a
+// ClientHello with the busy alert when it is full, as the real one does
+// in the simulator (which runs no decoy).
+func (m *modeled) AnswersBusy(transport.Registry) bool { return m.tls }
 
 // Accept classifies the opening like a real listener and replays the
 // responder's side. A legacy peer answers a TLS opening as MSE (as
@@ -313,12 +334,15 @@ func (m *modeled) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout 
 		}
 		fl = m.sh.MSE
 	}
-	// The rest of the first flight, whose start carries the infohash.
+	// The rest of the first flight, which carries the infohash.
 	rest := make([]byte, fl[0].size-1)
 	if _, err := io.ReadFull(c, rest); err != nil {
 		return nil, fmt.Errorf("swarm: modeled accept: %w", err)
 	}
 	var ih [20]byte
+	if kind.IsTLS() && len(rest) >= tlsOpeningHeader-1+len(ih) {
+		rest = rest[tlsOpeningHeader-1:]
+	}
 	copy(ih[:], rest)
 	tor, ok := reg.Lookup(ih)
 	if !ok {
@@ -349,8 +373,17 @@ func (m *modeled) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout 
 func writeFlight(c net.Conn, size int, open byte, ih []byte, first bool) error {
 	buf := make([]byte, size)
 	buf[0] = open
+	at := 1
+	if open == openTLS && first && size >= tlsOpeningHeader+len(ih) {
+		// A TLS record header and the ClientHello's type, as a real one
+		// starts (demux.Classify), so that a full peer can answer it with
+		// the busy alert; the record is the whole flight.
+		n := size - 5
+		buf[1], buf[2], buf[3], buf[4], buf[5] = 0x03, 0x01, byte(n>>8), byte(n), 0x01
+		at = tlsOpeningHeader
+	}
 	if first {
-		copy(buf[1:], ih)
+		copy(buf[at:], ih)
 	}
 	_, err := c.Write(buf)
 	return err

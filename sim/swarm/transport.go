@@ -191,6 +191,12 @@ type countingAcceptor struct {
 	hs    Handshakes
 }
 
+// AnswersBusy forwards to the counted acceptor (transport.BusyAnswerer).
+func (a countingAcceptor) AnswersBusy(reg transport.Registry) bool {
+	ba, ok := a.inner.(transport.BusyAnswerer)
+	return ok && ba.AnswersBusy(reg)
+}
+
 func (a countingAcceptor) Accept(e env.Env, c net.Conn, reg transport.Registry, timeout time.Duration) (*transport.Conn, error) {
 	tc, err := a.inner.Accept(e, c, reg, timeout)
 	if err != nil {
