@@ -2,10 +2,14 @@ package swarm
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"net"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/bttls/bttls/sim/scenario"
 )
 
 func TestMeasureShapes(t *testing.T) {
@@ -157,4 +161,52 @@ func FuzzRecordConn(f *testing.F) {
 			t.Fatalf("read %d bytes out of %d", total, len(data))
 		}
 	})
+}
+
+// TestModeledBusyAlertAsReal: in an all-bttls swarm whose peers have few
+// connection slots, dials reach full peers, which answer with the busy
+// alert; with modeled crypto as with real, no such dial falls back to
+// MSE or fails otherwise, and the two modes see busy replies in about the
+// same numbers (120 peers with 4 slots each: 267 real, 305 modeled).
+func TestModeledBusyAlertAsReal(t *testing.T) {
+	sc, err := scenario.Parse("crowded.toml", []byte(`
+duration = "10m"
+[torrent]
+size = "1MiB"
+piece_size = "32KiB"
+[swarm]
+peers = 120
+max_conns = 4
+[[class]]
+fraction = 1.0
+up = "4Mbit"
+down = "20Mbit"
+latency = "10ms"
+[[mix]]
+transport = "tls-basic"
+policy = "prefer"
+fraction = 1.0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy [2]int64
+	for i, mode := range []string{"real", "modeled"} {
+		r, err := Run(sc, Options{Crypto: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Completed != r.Peers {
+			t.Fatalf("%s: %d of %d completed", mode, r.Completed, r.Peers)
+		}
+		keys := slices.Sorted(maps.Keys(r.Handshakes))
+		if !slices.Equal(keys, []string{"in_tls-basic", "out_busy", "out_tls-basic"}) {
+			t.Errorf("%s: transport setups %v, want TLS and busy refusals only", mode, r.Handshakes)
+		}
+		busy[i] = r.Handshakes["out_busy"]
+		t.Logf("%s: handshakes %v, last %v", mode, r.Handshakes, r.Last)
+	}
+	if busy[1] < busy[0]/2 || busy[1] > busy[0]*2 {
+		t.Errorf("busy replies: real %d, modeled %d; want within a factor of 2", busy[0], busy[1])
+	}
 }
