@@ -426,7 +426,7 @@ func (cn *conn) upload(uploads []picker.Block) error {
 		return nil
 	}
 	t := cn.t
-	buf := cn.newBuf()
+	buf := getUploadBuf()
 	t.mu.Lock()
 	store := t.store
 	t.mu.Unlock()
@@ -452,7 +452,7 @@ func (cn *conn) upload(uploads []picker.Block) error {
 		t.mu.Unlock()
 		if (i+1)%uploadChunk == 0 {
 			cn.enqueue(buf)
-			buf = cn.newBuf()
+			buf = getUploadBuf()
 		}
 	}
 	cn.enqueue(buf)
