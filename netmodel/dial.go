@@ -91,15 +91,27 @@ func (n *Network) sendSYN(d *dialing, attempt int) {
 		retry()
 		return
 	}
-	n.s.After(lat+delay, func() { n.synArrives(d, dst, lat) })
+	n.s.After(lat+delay, func() { n.synArrives(d, dst, lat, attempt) })
 }
 
-// synArrives runs at the server host: accept into a listener or refuse.
-func (n *Network) synArrives(d *dialing, dst *Host, lat time.Duration) {
+// synArrives runs at the server host: accept into a listener, refuse (no
+// listener), or drop the SYN when the listener's backlog is full, as Linux
+// does (tcp_abort_on_overflow=0): the client resends it after its SYN
+// timeout, counted from when it sent this one.
+func (n *Network) synArrives(d *dialing, dst *Host, lat time.Duration, attempt int) {
 	c := d.c
 	l := dst.listeners[c.remote.Port()]
-	if l == nil || l.closed || len(l.queue) >= DefaultBacklog {
+	if l == nil || l.closed {
 		n.s.After(lat, func() { d.finish(errRefused) })
+		return
+	}
+	if len(l.queue) >= DefaultBacklog {
+		dst.Stats.SYNsDropped++
+		n.s.After(max(0, time.Second<<min(attempt, 6)-lat), func() {
+			if !d.done && !d.gave {
+				n.sendSYN(d, attempt+1)
+			}
+		})
 		return
 	}
 	sc := n.newConn(dst, c.flow, ServerToClient, c.remote, c.local)

@@ -430,3 +430,51 @@ func TestSparseFlowCrossesABusyLink(t *testing.T) {
 		t.Errorf("bulk uploads ended at %v, want about %v (the link's rate, the short message's time included)", last, ideal)
 	}
 }
+
+// TestFullBacklogDropsSYN: a listener whose backlog is full drops new SYNs,
+// as Linux does, instead of refusing them; the client resends after 1 s,
+// then 2 s more, and connects once the server has accepted from the queue.
+func TestFullBacklogDropsSYN(t *testing.T) {
+	w := newWorld(t, 1, HostConfig{Latency: 10 * time.Millisecond}, HostConfig{Latency: 15 * time.Millisecond})
+	e := w.envs[0]
+	l, err := w.envs[1].Listen("tcp", ":7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := w.hosts[1].Addr().String() + ":7"
+	var failed int
+	for range DefaultBacklog {
+		e.Go("filler", func() {
+			if _, err := e.Dial("tcp", addr, 0); err != nil {
+				failed++
+			}
+		})
+	}
+	var lastErr error
+	var lastAt time.Duration
+	e.Go("one too many", func() {
+		_, lastErr = e.Dial("tcp", addr, 10*time.Second)
+		lastAt = w.s.Now()
+	})
+	w.envs[1].Go("slow server", func() {
+		w.envs[1].Sleep(2 * time.Second)
+		for range DefaultBacklog + 1 {
+			if _, err := l.Accept(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+		l.Close()
+	})
+	w.run(t)
+	if failed != 0 {
+		t.Fatalf("%d of the first %d dials failed", failed, DefaultBacklog)
+	}
+	// Sent at 0 and 1 s (dropped: the queue is full until 2 s), then at 3 s.
+	if lastErr != nil || lastAt != 3*time.Second+50*time.Millisecond {
+		t.Errorf("dial beyond the backlog: %v at %v, want a connection at 3.05s", lastErr, lastAt)
+	}
+	if n := w.hosts[1].Stats.SYNsDropped; n != 2 {
+		t.Errorf("%d SYNs dropped, want 2", n)
+	}
+}

@@ -47,7 +47,9 @@ const (
 	// headerBytes is the IP+TCP overhead charged to the links per segment.
 	headerBytes = 52
 	// DefaultBacklog is how many unaccepted connections a listener holds;
-	// beyond it, connections are refused.
+	// beyond it, SYNs are dropped and their clients resend them after 1 s,
+	// 2 s, 4 s... (Linux's default; a refusal would tell a flash crowd's
+	// late announcers that the tracker is down).
 	DefaultBacklog = 1024
 	// minRTO is TCP's minimum retransmission timeout (Linux: 200 ms).
 	minRTO = 200 * time.Millisecond
@@ -160,6 +162,9 @@ type Host struct {
 type HostStats struct {
 	BytesSent, BytesReceived   int64
 	ConnsOpened, ConnsAccepted int64
+	// SYNsDropped counts connection attempts dropped because the listener's
+	// backlog was full (each is resent by its client).
+	SYNsDropped int64
 }
 
 var _ sim.Stack = (*Host)(nil)
