@@ -46,11 +46,12 @@ const (
 	MSS = 17 << 10
 	// headerBytes is the IP+TCP overhead charged to the links per segment.
 	headerBytes = 52
-	// DefaultBacklog is how many unaccepted connections a listener holds;
-	// beyond it, SYNs are dropped and their clients resend them after 1 s,
+	// DefaultBacklog is how many unaccepted connections a listener holds:
+	// a Go listener's, which is net.core.somaxconn (4096 since Linux 5.4).
+	// Beyond it, SYNs are dropped and their clients resend them after 1 s,
 	// 2 s, 4 s... (Linux's default; a refusal would tell a flash crowd's
 	// late announcers that the tracker is down).
-	DefaultBacklog = 1024
+	DefaultBacklog = 4096
 	// minRTO is TCP's minimum retransmission timeout (Linux: 200 ms).
 	minRTO = 200 * time.Millisecond
 	// maxRetransmits is how many times a dropped data segment is resent
