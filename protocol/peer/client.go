@@ -297,11 +297,11 @@ func (c *Client) acceptLoop() {
 // reads the opening to tell. A plaintext opening is closed at once. A TLS
 // ClientHello is answered with the busy alert (tlslevel.RefuseBusy) and
 // closed when the acceptor allows it (transport.BusyAnswerer; a port that
-// poses as a web server does not): a bttls initiator cannot tell a connection closed before the
-// TLS handshake from a legacy peer's refusal, and under prefer it would
-// fall back to MSE or plaintext with a peer that speaks bttls
-// (docs/bep_tls.rst, "Fallback"); the alert says that the peer speaks TLS
-// and is busy, and spares both ends the handshake. An MSE opening is not
+// poses as a web server does not): a bttls initiator cannot tell a
+// connection closed before the TLS handshake from a legacy peer's refusal,
+// and under prefer it would fall back to MSE or plaintext with a peer that
+// speaks bttls (docs/bep_tls.rst, "Fallback"); the alert says that the peer
+// speaks TLS and is busy, and spares both ends the handshake. An MSE opening is not
 // refused early: an MSE initiator that gets no reply retries in plaintext
 // (protocol/levels), which would show the infohash, and MSE has no way to
 // say busy; it pays for its handshake and is refused after it if the
