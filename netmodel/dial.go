@@ -65,13 +65,7 @@ func (n *Network) sendSYN(d *dialing, attempt int) {
 	if dst != nil {
 		lat = n.latency(c.h, dst)
 	}
-	retry := func() {
-		n.s.After(time.Second<<min(attempt, 6), func() {
-			if !d.done && !d.gave {
-				n.sendSYN(d, attempt+1)
-			}
-		})
-	}
+	retry := func() { n.resendSYN(d, attempt, 0) }
 	if n.Middlebox != nil {
 		v := n.Middlebox.Inspect(&Packet{Flow: c.flow, Dir: ClientToServer, Kind: SYN, Attempt: attempt})
 		switch {
@@ -94,6 +88,17 @@ func (n *Network) sendSYN(d *dialing, attempt int) {
 	n.s.After(lat+delay, func() { n.synArrives(d, dst, lat, attempt) })
 }
 
+// resendSYN sends the next attempt after a lost or dropped SYN, once the
+// client's SYN timeout (1 s, 2 s, 4 s...) has passed since it sent this
+// one, elapsed ago; not if the dial has ended meanwhile.
+func (n *Network) resendSYN(d *dialing, attempt int, elapsed time.Duration) {
+	n.s.After(max(0, time.Second<<min(attempt, 6)-elapsed), func() {
+		if !d.done && !d.gave {
+			n.sendSYN(d, attempt+1)
+		}
+	})
+}
+
 // synArrives runs at the server host: accept into a listener, refuse (no
 // listener), or drop the SYN when the listener's backlog is full, as Linux
 // does (tcp_abort_on_overflow=0): the client resends it after its SYN
@@ -107,11 +112,7 @@ func (n *Network) synArrives(d *dialing, dst *Host, lat time.Duration, attempt i
 	}
 	if len(l.queue) >= DefaultBacklog {
 		dst.Stats.SYNsDropped++
-		n.s.After(max(0, time.Second<<min(attempt, 6)-lat), func() {
-			if !d.done && !d.gave {
-				n.sendSYN(d, attempt+1)
-			}
-		})
+		n.resendSYN(d, attempt, lat)
 		return
 	}
 	sc := n.newConn(dst, c.flow, ServerToClient, c.remote, c.local)
