@@ -63,6 +63,7 @@ func runBench(args []string) int {
 	piece := fs.String("piece", "64KiB", "piece size")
 	transport := fs.String("transport", "tls-basic", "what every peer speaks: plain, mse, tls-basic or legacy")
 	maxConns := fs.Int("max-conns", 30, "connections per peer")
+	recordSize := fs.String("record-size", "16KiB", "largest write, so largest TLS record, of every peer (512B to 16KiB): smaller needs less memory per connection")
 	up := fs.String("up", "2Mbit", "leechers' upload capacity")
 	down := fs.String("down", "16Mbit", "leechers' download capacity")
 	seedUp := fs.String("seed-up", "100Mbit", "the seeder's upload capacity")
@@ -96,6 +97,7 @@ piece_size = %q
 [swarm]
 peers = %d
 max_conns = %d
+record_size = %q
 seeder_class = "seed"
 [[class]]
 name = "seed"
@@ -112,7 +114,7 @@ latency = "20ms"
 [[mix]]
 transport = %q
 fraction = 1.0
-`, *seed, *size, *piece, *peers, *maxConns, *seedUp, *seedUp, *up, *down, *transport)
+`, *seed, *size, *piece, *peers, *maxConns, *recordSize, *seedUp, *seedUp, *up, *down, *transport)
 	if *memLimit != "" {
 		size, err := scenario.ParseSize(*memLimit)
 		n := int64(size)
@@ -125,7 +127,7 @@ fraction = 1.0
 	var sc *scenario.Scenario
 	var err error
 	if *scenarioFile != "" {
-		for _, f := range []string{"size", "piece", "transport", "max-conns", "up", "down", "seed-up"} {
+		for _, f := range []string{"size", "piece", "transport", "max-conns", "record-size", "up", "down", "seed-up"} {
 			if fs.Changed(f) {
 				fmt.Fprintf(os.Stderr, "btsim bench: --%s does not apply with --scenario (edit the scenario file)\n", f)
 				return 2
@@ -207,7 +209,7 @@ fraction = 1.0
 	}
 	res.WriteSummary(os.Stdout)
 	floor := res.Floor(costs)
-	what := fmt.Sprintf("%s %s, %d max conns", *transport, *size, *maxConns)
+	what := fmt.Sprintf("%s %s, %d max conns, records of %s", *transport, *size, *maxConns, *recordSize)
 	if *scenarioFile != "" {
 		what = "scenario " + *scenarioFile
 	}

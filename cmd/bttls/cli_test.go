@@ -109,6 +109,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"get", tf, "-o", filepath.Join(dir, "o"), "--peer", "127.0.0.1:1", "--tls=off", "--timeout", "1s"}, 1, "timed out"},
 		{[]string{"seed", tf, other, "--tls=off", "--listen", "127.0.0.1:0"}, 1, "fail their SHA-1 check"},
 		{[]string{"seed", tf, file, "--tls=bogus"}, 2, "bogus"},
+		{[]string{"seed", tf, file, "--tls=off", "--record-size", "64KiB"}, 2, "--record-size \"64KiB\": want a size from 512B to 16KiB"},
 		{[]string{"nosuchcommand"}, 2, "unknown command"},
 	} {
 		code, out := run(t, tc.args...)

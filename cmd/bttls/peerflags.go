@@ -23,6 +23,7 @@ type peerFlags struct {
 	peers       []string
 	uploadLimit string
 	maxConns    int
+	recordSize  string
 	noTracker   bool
 	verbose     int
 	tls         *tlsOptions
@@ -34,6 +35,7 @@ func addPeerFlags(fs *pflag.FlagSet, defaultListen string) *peerFlags {
 	fs.StringArrayVar(&f.peers, "peer", nil, "address (host:port) of a peer to connect to (repeatable)")
 	fs.StringVar(&f.uploadLimit, "upload-limit", "", "cap on upload, bytes per second (e.g. 500KiB, 2MiB); default: none")
 	fs.IntVar(&f.maxConns, "max-conns", 50, "most connections per torrent")
+	fs.StringVar(&f.recordSize, "record-size", "16KiB", "largest write per connection, so largest TLS record: 512B to 16KiB; smaller costs less memory per connection and delays messages less on slow links, larger costs less CPU on fast ones")
 	fs.BoolVar(&f.noTracker, "no-tracker", false, "do not announce to the torrent's trackers")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log connections and pieces (-v)")
 	f.tls = addTLSFlags(fs)
@@ -50,6 +52,11 @@ func (f *peerFlags) config(e env.Env, name string) (peer.Config, error) {
 		}
 		cfg.UploadRate = n
 	}
+	n, err := parseSize(f.recordSize)
+	if err != nil || n < peer.MinRecordSize || n > peer.MaxRecordSize {
+		return cfg, fmt.Errorf("--record-size %q: want a size from 512B to 16KiB", f.recordSize)
+	}
+	cfg.RecordSize = int(n)
 	for _, p := range f.peers {
 		if _, err := netip.ParseAddrPort(p); err != nil {
 			return cfg, fmt.Errorf("--peer %q: want IP:PORT (e.g. 127.0.0.1:6881)", p)

@@ -2,21 +2,26 @@ package peer
 
 import "sync"
 
-// writeBufs and uploadBufs recycle written output buffers across every
-// connection of the process. A buffer kept per connection costs its size
-// on each idle one (thousands in a simulated swarm); shared, only the
-// connections writing at the moment hold one. Messages (a HAVE, requests)
-// take buffers from writeBufs, uploads from uploadBufs, whose buffers hold
-// a whole chunk of blocks: mixed in one pool, an upload that drew a
-// message's small buffer grew it by a fresh allocation and dropped it,
-// and a HAVE that drew an upload's buffer held 64 KiB for a few bytes.
-// Contents never outlive a write — each user starts from length zero — so
-// which buffer a connection gets changes nothing it sends.
-var writeBufs, uploadBufs sync.Pool
+// MinRecordSize and MaxRecordSize bound Config.RecordSize; the largest is
+// that of a TLS record's plaintext (RFC 8446, 5.1).
+const (
+	MinRecordSize = 512
+	MaxRecordSize = 16 << 10
+)
 
-// uploadBufSize is the capacity of an upload buffer: uploadChunk blocks
-// of the usual size with their piece message headers.
-const uploadBufSize = uploadChunk * (blockSize + 13)
+// writeBufs and chunkBufs recycle output buffers across every connection
+// of the process. A buffer kept per connection costs its size on each
+// idle one (thousands in a simulated swarm); shared, only the connections
+// writing at the moment hold one. Messages (a HAVE, requests) are queued
+// in buffers from writeBufs; the writer cuts each write into a buffer
+// from chunkBufs (one pool per record size). Contents never outlive a write — each user starts from
+// length zero — so which buffer a connection gets changes nothing it
+// sends.
+var (
+	writeBufs sync.Pool
+	chunkMu   sync.Mutex
+	chunkBufs = map[int]*sync.Pool{}
+)
 
 // getWriteBuf returns an empty buffer for messages, a recycled one when
 // there is one.
@@ -27,24 +32,37 @@ func getWriteBuf() []byte {
 	return nil
 }
 
-// getUploadBuf returns an empty buffer with room for uploadChunk blocks.
-func getUploadBuf() []byte {
-	if b, ok := uploadBufs.Get().(*[]byte); ok {
-		return (*b)[:0]
-	}
-	return make([]byte, 0, uploadBufSize)
-}
-
-// putWriteBuf recycles a buffer the transport is done with, into the pool
-// whose users it fits; larger ones are left to the garbage collector.
+// putWriteBuf recycles a message buffer the writer is done with; larger
+// ones than maxKeptWriteBuf are left to the garbage collector.
 func putWriteBuf(b []byte) {
 	if cap(b) == 0 || cap(b) > maxKeptWriteBuf {
 		return
 	}
 	b = b[:0]
-	if cap(b) >= uploadBufSize {
-		uploadBufs.Put(&b)
-		return
-	}
 	writeBufs.Put(&b)
+}
+
+// chunkPool returns the pool of write buffers of capacity size.
+func chunkPool(size int) *sync.Pool {
+	chunkMu.Lock()
+	defer chunkMu.Unlock()
+	p := chunkBufs[size]
+	if p == nil {
+		p = new(sync.Pool)
+		chunkBufs[size] = p
+	}
+	return p
+}
+
+// getChunkBuf returns an empty buffer of capacity size from pool.
+func getChunkBuf(pool *sync.Pool, size int) []byte {
+	if b, ok := pool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+func putChunkBuf(pool *sync.Pool, b []byte) {
+	b = b[:0]
+	pool.Put(&b)
 }

@@ -68,6 +68,14 @@ type Config struct {
 	// UploadRate limits the client's total piece upload in bytes per second
 	// (0: unlimited).
 	UploadRate int64
+	// RecordSize is the most a connection writes at once, so the largest
+	// TLS record's plaintext: from MinRecordSize to MaxRecordSize (default,
+	// 16 KiB, the largest TLS allows: fewest records and system calls on
+	// fast links). Smaller records cost less memory per connection at
+	// both ends — the receiver's TLS input buffer grows to the largest
+	// record it gets — and deliver the messages behind a block sooner on
+	// a slow link.
+	RecordSize int
 
 	// HandshakeTimeout bounds transport setup plus the BEP 3 handshake (default 15 s).
 	HandshakeTimeout time.Duration
@@ -116,6 +124,12 @@ func (c *Config) defaults() error {
 	}
 	if c.MaxRequests <= 0 {
 		c.MaxRequests = 32
+	}
+	if c.RecordSize == 0 {
+		c.RecordSize = MaxRecordSize
+	}
+	if c.RecordSize < MinRecordSize || c.RecordSize > MaxRecordSize {
+		return fmt.Errorf("peer: Config.RecordSize %d is out of range: it must be from %d to %d bytes", c.RecordSize, MinRecordSize, MaxRecordSize)
 	}
 	if c.UploadSlots <= 0 {
 		c.UploadSlots = 4

@@ -22,8 +22,8 @@ const (
 	// maxInbox bounds decoded-but-unprocessed bytes per connection; the
 	// reader stops reading (and TCP pushes back) beyond it.
 	maxInbox = 256 << 10
-	// uploadChunk is how many piece messages go out per write: 64 KiB
-	// writes keep syscalls few without a large buffer per connection.
+	// uploadChunk is how many uploads the driver stages for the writer
+	// ahead of the network.
 	uploadChunk = 4
 	readBufSize = 4 << 10
 	// tlsReadBufSize replaces it over TLS, which holds a whole decrypted
@@ -35,7 +35,8 @@ const (
 	// fastReadAfter bytes: fewer, larger reads for the busy ones only.
 	fastReadBufSize = 64 << 10
 	fastReadAfter   = 4 << 20
-	// maxKeptWriteBuf bounds a write buffer kept for reuse.
+	// maxKeptWriteBuf bounds a message buffer kept for reuse, and the
+	// messages merged into one queued buffer.
 	maxKeptWriteBuf = (uploadChunk + 1) * (16<<10 + 13)
 	// maxWriteAhead bounds the piece data handed to the writer task and not
 	// yet written: the driver pulls uploads from the session only below
@@ -94,9 +95,10 @@ type conn struct {
 	inboxBufs  [][]byte
 	inboxBytes int
 	// wq is output handed to the writer task, in order; wqBytes counts it
-	// until written (the buffer being written included). Written buffers
-	// go back to writeBufs, shared by every connection.
-	wq      [][]byte
+	// until written (what the writer took and is writing included).
+	// Written message buffers go back to writeBufs, shared by every
+	// connection.
+	wq      []outItem
 	wqBytes int
 	// held is set by the driver when the writer's backlog held back its
 	// work (uploads the session may have ready beyond the write-ahead, or
@@ -419,90 +421,91 @@ func (cn *conn) drainLocked(maxUploads int) (session.Ready, error) {
 	return out, nil
 }
 
-// upload hands uploads (read from storage) to the writer task in chunks;
-// it blocks only in the upload rate limiter.
+// upload hands uploads to the writer task, which reads each block from
+// storage only when it writes it; it blocks only in the upload rate
+// limiter.
 func (cn *conn) upload(uploads []picker.Block) error {
 	if len(uploads) == 0 {
 		return nil
 	}
 	t := cn.t
-	buf := getUploadBuf()
 	t.mu.Lock()
 	store := t.store
 	t.mu.Unlock()
-	for i, b := range uploads {
-		if store == nil {
-			break
-		}
-		// Piece message header, then the block read straight into buf.
-		m := wire.Message{Type: wire.Piece, Index: uint32(b.Piece), Begin: uint32(b.Begin), Block: make([]byte, 0)}
-		hdr := m.Append(nil)
-		start := len(buf)
-		buf = append(buf, hdr...)
-		buf = slices.Grow(buf, b.Length)[:len(buf)+b.Length]
-		// Fix the length prefix for the block that follows the header.
-		putUint32(buf[start:], uint32(9+b.Length))
-		if err := store.ReadBlock(b.Piece, b.Begin, buf[len(buf)-b.Length:]); err != nil {
-			return fmt.Errorf("peer: serving piece %d: %w", b.Piece, err)
-		}
+	if store == nil {
+		return nil
+	}
+	items := make([]outItem, 0, len(uploads))
+	for _, b := range uploads {
 		t.c.limiter.take(b.Length)
 		t.mu.Lock()
 		cn.sess.Uploaded(b.Length)
 		t.countLocked(cn.tc.Kind, cn.peerID, 0, int64(b.Length))
 		t.mu.Unlock()
-		if (i+1)%uploadChunk == 0 {
-			cn.enqueue(buf)
-			buf = getUploadBuf()
-		}
+		items = append(items, outItem{store: store, piece: b.Piece, begin: b.Begin, length: b.Length})
 	}
-	cn.enqueue(buf)
+	cn.mu.Lock()
+	for _, it := range items {
+		cn.wq = append(cn.wq, it)
+		cn.wqBytes += it.size()
+	}
+	cn.mu.Unlock()
+	cn.wsig.Notify()
 	return nil
 }
 
 // newBuf returns an empty buffer, a written one when there is one.
 func (cn *conn) newBuf() []byte { return getWriteBuf() }
 
-// enqueue hands buf to the writer task. Output that, with the last buffer
-// still queued, stays within maxKeptWriteBuf joins that buffer, so that a
-// writer held up by a slow peer keeps one or two buffers queued, not one
-// (of up to maxKeptWriteBuf capacity) per HAVE or request the driver
-// produced meanwhile. The rule looks at lengths only: a pooled buffer's
-// capacity depends on which one the pool returned, and a decision on it
-// would change the writes (so the TLS records) from run to run.
+// enqueue hands messages to the writer task. Messages that, with the last
+// queued ones, stay within maxKeptWriteBuf join them, so that a writer
+// held up by a slow peer keeps one or two buffers queued, not one per
+// HAVE or request the driver produced meanwhile. The writer cuts its
+// writes from the queued bytes whatever the buffers, so how they were
+// merged never changes what it sends.
 func (cn *conn) enqueue(buf []byte) {
 	if len(buf) == 0 {
 		putWriteBuf(buf)
 		return
 	}
 	cn.mu.Lock()
-	if n := len(cn.wq); n > 0 && len(cn.wq[n-1])+len(buf) <= maxKeptWriteBuf {
-		cn.wq[n-1] = append(cn.wq[n-1], buf...)
+	if n := len(cn.wq); n > 0 && cn.wq[n-1].data != nil && len(cn.wq[n-1].data)+len(buf) <= maxKeptWriteBuf {
+		cn.wq[n-1].data = append(cn.wq[n-1].data, buf...)
 		cn.wqBytes += len(buf)
 		cn.mu.Unlock()
 		putWriteBuf(buf)
 		return
 	}
-	cn.wq = append(cn.wq, buf)
+	cn.wq = append(cn.wq, outItem{data: buf})
 	cn.wqBytes += len(buf)
 	cn.mu.Unlock()
 	cn.wsig.Notify()
 }
 
 // writeLoop writes what the driver queues, in order, until the connection
-// fails; a write that completes wakes the driver if the backlog held it
-// back, so that it pulls more uploads.
+// fails, at most Config.RecordSize bytes per write: so that each write
+// is a full TLS record, and the plaintext held while a write waits for
+// the network is one record's, not the driver's whole write-ahead. Once everything queued is written it wakes the
+// driver if the backlog held it back, so that it pulls more uploads.
 func (cn *conn) writeLoop() {
 	e := cn.t.c.e
+	size := cn.t.c.cfg.RecordSize
+	pool := chunkPool(size)
+	var local []outItem // taken from wq, not yet written
+	off := 0            // bytes of local[0] already written
 	defer func() {
 		cn.mu.Lock()
 		cn.writerGone = true
 		cn.wq = nil
 		cn.mu.Unlock()
+		for _, it := range local {
+			putWriteBuf(it.data)
+		}
 		cn.wdone.Notify()
 	}()
 	for {
 		cn.mu.Lock()
-		for len(cn.wq) == 0 && !cn.closed {
+		for len(local) == 0 && len(cn.wq) == 0 && !cn.closed {
 			cn.mu.Unlock()
 			cn.wsig.Wait(0)
 			cn.mu.Lock()
@@ -511,10 +514,27 @@ func (cn *conn) writeLoop() {
 			cn.mu.Unlock()
 			return
 		}
-		buf := cn.wq[0]
-		cn.wq[0] = nil
-		cn.wq = cn.wq[1:]
+		local = append(local, cn.wq...)
+		clear(cn.wq)
+		cn.wq = cn.wq[:0]
 		cn.mu.Unlock()
+		buf := getChunkBuf(pool, size)
+		var done int
+		var err error
+		buf, done, off, err = fillChunk(buf, local, off)
+		for i := range done {
+			putWriteBuf(local[i].data)
+		}
+		clear(local[:done])
+		local = local[done:]
+		if len(local) == 0 {
+			local = nil
+		}
+		if err != nil {
+			putChunkBuf(pool, buf)
+			cn.fail(fmt.Errorf("peer: serving piece: %w", err))
+			return
+		}
 		cn.tc.SetWriteDeadline(e.Now().Add(cn.t.c.cfg.WriteTimeout))
 		// fail sets closed before it moves the deadline into the past: seen
 		// open after our deadline is set, any later fail overrides it.
@@ -522,20 +542,21 @@ func (cn *conn) writeLoop() {
 		closed := cn.closed
 		cn.mu.Unlock()
 		if closed {
+			putChunkBuf(pool, buf)
 			return
 		}
-		_, err := cn.tc.Write(buf)
+		_, err = cn.tc.Write(buf)
 		cn.mu.Lock()
 		cn.wqBytes -= len(buf)
 		cn.writes++
-		held := cn.held
+		wake := cn.held && cn.wqBytes == 0
 		cn.mu.Unlock()
-		putWriteBuf(buf)
+		putChunkBuf(pool, buf)
 		if err != nil {
 			cn.fail(fmt.Errorf("peer: writing: %w", err))
 			return
 		}
-		if held {
+		if wake {
 			cn.wake.Notify()
 		}
 	}

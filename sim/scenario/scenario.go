@@ -78,6 +78,9 @@ type Swarm struct {
 	SeederClass string
 	// UploadSlots is the number of peers each peer unchokes (0: the peer's default).
 	UploadSlots int
+	// RecordSize is the most plaintext a peer writes at once, so its
+	// largest TLS record (peer.Config.RecordSize; DefaultRecordSize).
+	RecordSize int
 	// SeederTransport and SeederPolicy are what the initial seeders speak
 	// (default: a bttls peer, policy prefer, when any leecher speaks TLS or
 	// the torrent is Strict or Full Strict; else plain).
@@ -145,6 +148,16 @@ const (
 	HintsNone
 )
 
+// DefaultRecordSize is a simulated peer's largest write, so its largest
+// TLS record, unless [swarm] record_size says otherwise: 16 KiB, the real
+// peer's default. Smaller records save memory in large runs — every
+// simulated connection's receiver keeps a TLS input buffer as large as
+// the largest record it got, and its writer a record's plaintext while
+// the network holds it up: at 4 KiB a 1,000-peer flash crowd needs a
+// fifth less memory per peer — and cost a little more per byte on the
+// links (docs/simulator.md).
+const DefaultRecordSize = 16 << 10
+
 // IsTLS reports whether a transport names a bttls peer.
 func IsTLS(transport string) bool { return strings.HasPrefix(transport, "tls") }
 
@@ -171,6 +184,7 @@ type file struct {
 		AfterComplete   string `toml:"after_complete"`
 		SeederClass     string `toml:"seeder_class"`
 		UploadSlots     int    `toml:"upload_slots"`
+		RecordSize      string `toml:"record_size"`
 		SeederTransport string `toml:"seeder_transport"`
 		SeederPolicy    string `toml:"seeder_policy"`
 	} `toml:"swarm"`
@@ -370,6 +384,11 @@ func (p *parser) check(f *file) (*Scenario, error) {
 	}
 	p.require(toml.Key{"swarm", "max_conns"}, sc.Swarm.MaxConns >= 1 && sc.Swarm.MaxConns <= 1000, "must be between 1 and 1000")
 	p.require(toml.Key{"swarm", "upload_slots"}, sw.UploadSlots >= 0 && sw.UploadSlots <= 100, "must be between 0 (the peer's default) and 100")
+	sc.Swarm.RecordSize = DefaultRecordSize
+	if sw.RecordSize != "" {
+		sc.Swarm.RecordSize = int(p.size(toml.Key{"swarm", "record_size"}, sw.RecordSize))
+		p.require(toml.Key{"swarm", "record_size"}, sc.Swarm.RecordSize >= 512 && sc.Swarm.RecordSize <= 16<<10, "must be from 512B to 16KiB (a TLS record's largest plaintext)")
+	}
 	if sc.Swarm.AfterComplete == "" {
 		sc.Swarm.AfterComplete = "stay"
 	}

@@ -44,7 +44,8 @@ func TestMinimalDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Name != "min" || sc.Swarm.Seeders != 1 || sc.Swarm.MaxConns != 30 || sc.Arrival.Process != "flash" ||
-		sc.Classes[0].Up != 125000 || sc.Classes[0].Latency != 20*time.Millisecond || sc.Mix[0].Transport != "plain" {
+		sc.Classes[0].Up != 125000 || sc.Classes[0].Latency != 20*time.Millisecond || sc.Mix[0].Transport != "plain" ||
+		sc.Swarm.RecordSize != DefaultRecordSize {
 		t.Fatalf("defaults not applied: %+v", sc)
 	}
 }
@@ -72,6 +73,8 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"bad duration", "duration = \"forever\"\n" + torrent + swarm + class, "x.toml:1: duration: duration \"forever\""},
 		{"after complete", torrent + swarm + "after_complete = \"vanish\"\n" + class, "x.toml:5: swarm.after_complete: must be"},
 		{"seeder class", torrent + swarm + "seeder_class = \"nope\"\n" + class, "no [[class]] named \"nope\""},
+		{"record size too large", torrent + swarm + "record_size = \"32KiB\"\n" + class, "x.toml:5: swarm.record_size: must be from 512B to 16KiB"},
+		{"record size not a size", torrent + swarm + "record_size = \"big\"\n" + class, "x.toml:5: swarm.record_size: size \"big\""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -394,6 +394,7 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 		Announce:        announcer(tls, p.hints == scenario.HintsAll, w.announceKey),
 		MaxConns:        sc.Swarm.MaxConns,
 		UploadSlots:     sc.Swarm.UploadSlots,
+		RecordSize:      recordSize(sc),
 	})
 	if err != nil {
 		return err
@@ -405,6 +406,15 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 	}
 	p.torrent = t
 	return nil
+}
+
+// recordSize is the peers' largest write: the scenario's, or the
+// simulator's default for a scenario built without parsing.
+func recordSize(sc *scenario.Scenario) int {
+	if sc.Swarm.RecordSize == 0 {
+		return scenario.DefaultRecordSize
+	}
+	return sc.Swarm.RecordSize
 }
 
 func (p *runPeer) leave() {
