@@ -84,9 +84,6 @@ func runBench(args []string) int {
 		fmt.Fprintf(os.Stderr, "btsim bench: unexpected arguments %q (see btsim bench --help)\n", fs.Args())
 		return 2
 	}
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1) // see btsim run
-	}
 	text := fmt.Sprintf(`
 name = "bench"
 seed = %d

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -102,12 +101,6 @@ func runRun(args []string) int {
 	if *cpuProfile != "" && *memProfile != "" {
 		fmt.Fprintln(os.Stderr, "btsim run: --cpuprofile and --memprofile cannot be used together (one profile at a time)")
 		return 2
-	}
-	if os.Getenv("GOMAXPROCS") == "" {
-		// One task runs at a time, so a second P only adds futex wake-ups to
-		// every task switch (measured: the default scenario ran ~25% slower
-		// with 2). Parallelism comes from runs side by side (btsim sweep).
-		runtime.GOMAXPROCS(1)
 	}
 	sc, note, err := loadScenario("run", fs.Arg(0))
 	if err != nil {
