@@ -485,8 +485,9 @@ func (cn *conn) enqueue(buf []byte) {
 // writeLoop writes what the driver queues, in order, until the connection
 // fails, at most Config.RecordSize bytes per write: so that each write
 // is a full TLS record, and the plaintext held while a write waits for
-// the network is one record's, not the driver's whole write-ahead. Once everything queued is written it wakes the
-// driver if the backlog held it back, so that it pulls more uploads.
+// the network is one record's, not the driver's whole write-ahead. Once
+// everything queued is written it wakes the driver if the backlog held
+// it back, so that it pulls more uploads.
 func (cn *conn) writeLoop() {
 	e := cn.t.c.e
 	size := cn.t.c.cfg.RecordSize
