@@ -166,10 +166,16 @@ func TestMagnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, fastConfig())
-	var st *storage.Memory
+	// The link's peers are added once the torrent is known to lack its
+	// metadata: over loopback the fetch can finish before AddMagnet
+	// returns.
+	peers := m.Peers
+	m.Peers = nil
+	var st *storage.Memory // written under the torrent's lock, read after completion
 	lt, err := c.AddMagnet(m, func(got *meta.Torrent) (storage.Storage, error) {
-		st, err = storage.NewMemory(got, nil)
-		return st, err
+		var serr error
+		st, serr = storage.NewMemory(got, nil)
+		return st, serr
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +183,10 @@ func TestMagnet(t *testing.T) {
 	if lt.Meta() != nil {
 		t.Fatal("metadata known before it was fetched")
 	}
+	if len(peers) != 1 {
+		t.Fatalf("magnet link peers %v, want the seed's address", peers)
+	}
+	lt.AddPeers(peers...)
 	waitComplete(t, 20*time.Second, lt)
 	if !bytes.Equal(lt.Meta().InfoBytes, tor.InfoBytes) {
 		t.Error("fetched info dict differs")
