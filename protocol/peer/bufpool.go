@@ -14,9 +14,9 @@ const (
 // idle one (thousands in a simulated swarm); shared, only the connections
 // writing at the moment hold one. Messages (a HAVE, requests) are queued
 // in buffers from writeBufs; the writer cuts each write into a buffer
-// from chunkBufs (one pool per record size). Contents never outlive a write — each user starts from
-// length zero — so which buffer a connection gets changes nothing it
-// sends.
+// from chunkBufs (one pool per record size). Contents never outlive a
+// write — each user starts from length zero — so which buffer a
+// connection gets changes nothing it sends.
 var (
 	writeBufs sync.Pool
 	chunkMu   sync.Mutex

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bttls/bttls/netmodel/middlebox"
 	"github.com/bttls/bttls/protocol/fullstrict"
+	"github.com/bttls/bttls/protocol/peer"
 )
 
 // Scenario is a checked scenario.
@@ -156,7 +157,7 @@ const (
 // the network holds it up: at 4 KiB a 1,000-peer flash crowd needs a
 // fifth less memory per peer — and cost a little more per byte on the
 // links (docs/simulator.md).
-const DefaultRecordSize = 16 << 10
+const DefaultRecordSize = peer.MaxRecordSize
 
 // IsTLS reports whether a transport names a bttls peer.
 func IsTLS(transport string) bool { return strings.HasPrefix(transport, "tls") }
@@ -387,7 +388,7 @@ func (p *parser) check(f *file) (*Scenario, error) {
 	sc.Swarm.RecordSize = DefaultRecordSize
 	if sw.RecordSize != "" {
 		sc.Swarm.RecordSize = int(p.size(toml.Key{"swarm", "record_size"}, sw.RecordSize))
-		p.require(toml.Key{"swarm", "record_size"}, sc.Swarm.RecordSize >= 512 && sc.Swarm.RecordSize <= 16<<10, "must be from 512B to 16KiB (a TLS record's largest plaintext)")
+		p.require(toml.Key{"swarm", "record_size"}, sc.Swarm.RecordSize >= peer.MinRecordSize && sc.Swarm.RecordSize <= peer.MaxRecordSize, "must be from 512B to 16KiB (a TLS record's largest plaintext)")
 	}
 	if sc.Swarm.AfterComplete == "" {
 		sc.Swarm.AfterComplete = "stay"

@@ -394,7 +394,7 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 		Announce:        announcer(tls, p.hints == scenario.HintsAll, w.announceKey),
 		MaxConns:        sc.Swarm.MaxConns,
 		UploadSlots:     sc.Swarm.UploadSlots,
-		RecordSize:      recordSize(sc),
+		RecordSize:      sc.Swarm.RecordSize, // 0 (a scenario built without parsing): the peer's default
 	})
 	if err != nil {
 		return err
@@ -406,15 +406,6 @@ func (p *runPeer) start(sc *scenario.Scenario, hs Handshakes, c *Content, shapes
 	}
 	p.torrent = t
 	return nil
-}
-
-// recordSize is the peers' largest write: the scenario's, or the
-// simulator's default for a scenario built without parsing.
-func recordSize(sc *scenario.Scenario) int {
-	if sc.Swarm.RecordSize == 0 {
-		return scenario.DefaultRecordSize
-	}
-	return sc.Swarm.RecordSize
 }
 
 func (p *runPeer) leave() {
