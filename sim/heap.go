@@ -4,108 +4,82 @@ package sim
 // task or run a callback on the scheduler. seq breaks ties so that events at
 // the same instant run in the order they were scheduled, on every run.
 type event struct {
-	at    int64 // virtual nanoseconds since the epoch
-	seq   uint64
-	task  *task  // resume this task, or
-	fn    func() // run this on the scheduler (must not block)
-	index int    // position in the heap; -1 once popped or cancelled
+	at   int64 // virtual nanoseconds since the epoch
+	seq  uint64
+	task *task  // resume this task, or
+	fn   func() // run this on the scheduler (must not block)
 }
 
-// eventHeap is a 4-ary min-heap on (at, seq) that supports removal, so
-// cancelled timers (read deadlines, dial timeouts) do not pile up. Four
-// children per node halve the depth that every pop sifts through, with the
-// children side by side in memory; each entry carries its event's (at,
-// seq), so comparing children reads the heap's own array instead of four
-// events scattered over the heap. (at, seq) is a total order, so the order
+// before is the queue's order: (at, seq), a total order, so the order
 // events come out in does not depend on the heap's shape.
-type eventHeap []heapEntry
-
-type heapEntry struct {
-	at  int64
-	seq uint64
-	e   *event
-}
-
-func (h eventHeap) less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (e *event) before(o *event) bool {
+	if e.at != o.at {
+		return e.at < o.at
 	}
-	return h[i].seq < h[j].seq
+	return e.seq < o.seq
 }
 
-func (h eventHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].e.index = i
-	h[j].e.index = j
+// eventHeap is a 4-ary min-heap of events stored by value. Four children
+// per node halve the depth that every pop sifts through, with the children
+// side by side in memory, and an event lives in the heap's own array: a
+// swarm runs tens of millions of events, and one object per event (to be
+// allocated, collected, and chased through a pointer at every comparison
+// and swap) cost more than the events' own work in the queue. Cancelled
+// events are not taken out (that needs each event's position, kept up to
+// date at every swap); the Sim skips them when they come out (see Timer).
+type eventHeap []event
+
+func (h *eventHeap) push(e event) {
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
 }
 
-func (h *eventHeap) push(e *event) {
-	e.index = len(*h)
-	*h = append(*h, heapEntry{e.at, e.seq, e})
-	h.up(e.index)
-}
-
-func (h *eventHeap) pop() *event {
+// pop removes and returns the earliest event.
+func (h *eventHeap) pop() event {
 	old := *h
 	n := len(old) - 1
-	old.swap(0, n)
-	e := old[n].e
-	old[n] = heapEntry{}
+	e := old[0]
+	old[0] = old[n]
+	old[n] = event{}
 	*h = old[:n]
 	if n > 0 {
 		h.down(0)
 	}
-	e.index = -1
 	return e
 }
 
-func (h *eventHeap) remove(e *event) {
-	i := e.index
-	if i < 0 {
-		return
-	}
-	old := *h
-	n := len(old) - 1
-	if i != n {
-		old.swap(i, n)
-	}
-	old[n] = heapEntry{}
-	*h = old[:n]
-	if i != n {
-		h.down(i)
-		h.up(i)
-	}
-	e.index = -1
-}
-
 func (h eventHeap) up(i int) {
+	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if !h.less(i, p) {
-			return
+		if !e.before(&h[p]) {
+			break
 		}
-		h.swap(i, p)
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
 }
 
 func (h eventHeap) down(i int) {
 	n := len(h)
+	e := h[i]
 	for {
 		l := 4*i + 1
 		if l >= n {
-			return
+			break
 		}
 		m := l
 		for c := l + 1; c < l+4 && c < n; c++ {
-			if h.less(c, m) {
+			if h[c].before(&h[m]) {
 				m = c
 			}
 		}
-		if !h.less(m, i) {
-			return
+		if !h[m].before(&e) {
+			break
 		}
-		h.swap(i, m)
+		h[i] = h[m]
 		i = m
 	}
+	h[i] = e
 }

@@ -4,45 +4,101 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
-// TestEventHeapOrder pushes events with clashing times, removes some, and
-// checks that the rest come out in (at, seq) order.
+// TestEventHeapOrder pushes events with clashing times and checks that
+// they come out in (at, seq) order.
 func TestEventHeapOrder(t *testing.T) {
 	for _, n := range []int{1, 2, 5, 17, 1000} {
 		r := rand.New(rand.NewPCG(uint64(n), 1))
 		var h eventHeap
-		var all []*event
+		var want []event
 		for i := range n {
-			e := &event{at: r.Int64N(10), seq: uint64(i)}
+			e := event{at: r.Int64N(10), seq: uint64(i)}
 			h.push(e)
-			all = append(all, e)
-		}
-		var want []*event
-		for _, e := range all {
-			if r.IntN(3) == 0 {
-				h.remove(e)
-				if e.index != -1 {
-					t.Fatalf("n=%d: removed event keeps index %d", n, e.index)
-				}
-				continue
-			}
 			want = append(want, e)
 		}
-		slices.SortFunc(want, func(a, b *event) int {
+		slices.SortFunc(want, func(a, b event) int {
 			if a.at != b.at {
 				return int(a.at - b.at)
 			}
 			return int(a.seq) - int(b.seq)
 		})
 		for i, w := range want {
-			if got := h.pop(); got != w {
+			if got := h.pop(); got.at != w.at || got.seq != w.seq {
 				t.Fatalf("n=%d: pop %d gave (%d,%d), want (%d,%d)", n, i, got.at, got.seq, w.at, w.seq)
 			}
 		}
 		if len(h) != 0 {
 			t.Fatalf("n=%d: %d events left", n, len(h))
 		}
+	}
+}
+
+// TestTimerStop cancels some of many callbacks, some twice, some after they
+// ran, and checks that exactly the others run, in order, and what Stop
+// reports.
+func TestTimerStop(t *testing.T) {
+	s := New(Config{Seed: 1})
+	defer s.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	var ran []int
+	timers := make([]Timer, 200)
+	for i := range timers {
+		timers[i] = s.At(time.Duration(r.IntN(50)), func() { ran = append(ran, i) })
+	}
+	cancelled := map[int]bool{}
+	for i := range timers {
+		if i%3 == 0 {
+			if !timers[i].Stop() {
+				t.Fatalf("timer %d: Stop of a pending callback reported false", i)
+			}
+			if timers[i].Stop() {
+				t.Fatalf("timer %d: second Stop reported true", i)
+			}
+			cancelled[i] = true
+		}
+	}
+	if err := s.RunUntil(25); err != nil {
+		t.Fatal(err)
+	}
+	// Half-way: those that ran cannot be stopped; the others can.
+	done := map[int]bool{}
+	for _, i := range ran {
+		done[i] = true
+	}
+	for i := range timers {
+		if cancelled[i] || i%3 != 1 {
+			continue
+		}
+		if got := timers[i].Stop(); got == done[i] {
+			t.Fatalf("timer %d (ran: %v): Stop reported %v", i, done[i], got)
+		}
+		if !done[i] {
+			cancelled[i] = true
+		}
+	}
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, i := range ran {
+		if cancelled[i] {
+			t.Fatalf("cancelled callback %d ran", i)
+		}
+		seen[i] = true
+	}
+	for i := range timers {
+		if !cancelled[i] && !seen[i] {
+			t.Fatalf("callback %d never ran", i)
+		}
+	}
+	if s.Events() != uint64(len(ran)) {
+		t.Fatalf("%d events counted for %d callbacks run", s.Events(), len(ran))
+	}
+	if len(s.cancelled) != 0 {
+		t.Fatalf("%d cancelled events still tracked after the run", len(s.cancelled))
 	}
 }
 
@@ -55,7 +111,7 @@ func BenchmarkEventHeap(b *testing.B) {
 	seq := uint64(0)
 	for range 100000 {
 		seq++
-		h.push(&event{at: r.Int64N(1e9), seq: seq})
+		h.push(event{at: r.Int64N(1e9), seq: seq})
 	}
 	b.ResetTimer()
 	for range b.N {

@@ -49,11 +49,16 @@ type Config struct {
 // scheduler callbacks, never concurrently; Run, RunUntil and Close from the
 // goroutine that owns the Sim.
 type Sim struct {
-	cfg  Config
-	now  int64 // virtual nanoseconds since Epoch
-	seq  uint64
-	q    eventHeap
-	rand *rand.ChaCha8 // master source; per-task sources derive from it
+	cfg Config
+	now int64 // virtual nanoseconds since Epoch
+	seq uint64
+	q   eventHeap
+	// lastAt and lastSeq are the place of the event that came out last;
+	// cancelled holds the seqs of events cancelled while queued.
+	lastAt    int64
+	lastSeq   uint64
+	cancelled map[uint64]struct{}
+	rand      *rand.ChaCha8 // master source; per-task sources derive from it
 
 	tasks   map[uint64]*task // live tasks, by id
 	nextID  uint64
@@ -102,16 +107,33 @@ func (s *Sim) Time() time.Time { return Epoch.Add(time.Duration(s.now)) }
 
 // Timer is a scheduled callback that can be cancelled.
 type Timer struct {
-	s *Sim
-	e *event
+	s   *Sim
+	at  int64
+	seq uint64
 }
 
-// Stop cancels the callback; it reports whether it was still pending.
+// Stop cancels the callback; it reports whether it was still pending. The
+// event stays in the queue, marked, and is dropped when it comes out.
 func (t Timer) Stop() bool {
-	if t.e == nil || t.e.index < 0 {
+	if t.s == nil {
 		return false
 	}
-	t.s.q.remove(t.e)
+	return t.s.cancel(t.at, t.seq)
+}
+
+// cancel marks the event (at, seq) cancelled; it reports whether the event
+// was still pending.
+func (s *Sim) cancel(at int64, seq uint64) bool {
+	if at < s.lastAt || at == s.lastAt && seq <= s.lastSeq {
+		return false // run already (events come out in (at, seq) order)
+	}
+	if _, ok := s.cancelled[seq]; ok {
+		return false
+	}
+	if s.cancelled == nil {
+		s.cancelled = map[uint64]struct{}{}
+	}
+	s.cancelled[seq] = struct{}{}
 	return true
 }
 
@@ -119,7 +141,8 @@ func (t Timer) Stop() bool {
 // is in the past). fn must not block: it may change state, wake tasks and
 // schedule further events.
 func (s *Sim) At(at time.Duration, fn func()) Timer {
-	return Timer{s, s.push(int64(at), nil, fn)}
+	a, seq := s.push(int64(at), nil, fn)
+	return Timer{s, a, seq}
 }
 
 // After schedules fn to run d from now; see At.
@@ -127,14 +150,14 @@ func (s *Sim) After(d time.Duration, fn func()) Timer {
 	return s.At(time.Duration(s.now)+d, fn)
 }
 
-func (s *Sim) push(at int64, t *task, fn func()) *event {
+// push queues an event and returns its place in the order.
+func (s *Sim) push(at int64, t *task, fn func()) (int64, uint64) {
 	if at < s.now {
 		at = s.now
 	}
 	s.seq++
-	e := &event{at: at, seq: s.seq, task: t, fn: fn}
-	s.q.push(e)
-	return e
+	s.q.push(event{at: at, seq: s.seq, task: t, fn: fn})
+	return at, s.seq
 }
 
 // Record adds an observation to the run's digest (and to the Observer, if
@@ -225,6 +248,13 @@ func (s *Sim) loop(until int64) error {
 			break
 		}
 		e := s.q.pop()
+		s.lastAt, s.lastSeq = e.at, e.seq
+		if len(s.cancelled) > 0 {
+			if _, ok := s.cancelled[e.seq]; ok {
+				delete(s.cancelled, e.seq)
+				continue
+			}
+		}
 		s.now = e.at
 		s.events++
 		if e.task != nil {

@@ -40,9 +40,12 @@ type task struct {
 	// task's pending deadline event, kept across parks: a reader that parks
 	// again and again with a deadline minutes ahead re-arms one event when
 	// it fires instead of pushing and removing one per park.
-	until   int64
-	timer   *event
-	timerFn func()
+	until int64
+	// timerSeq and timerAt place the pending deadline event, if hasTimer.
+	hasTimer bool
+	timerAt  int64
+	timerSeq uint64
+	timerFn  func()
 }
 
 // errKilled unwinds a task's goroutine when the Sim is closed.
@@ -160,25 +163,27 @@ func (s *Sim) wait(q *WaitQueue, until int64, reason string) bool {
 // A pending event due earlier is kept: when it fires it re-arms for the
 // task's deadline then, if the task is still parked with one.
 func (s *Sim) armTimer(t *task, until int64) {
-	if t.timer != nil && t.timer.index >= 0 {
-		if t.timer.at <= until {
+	if t.hasTimer {
+		if t.timerAt <= until {
 			return
 		}
-		s.q.remove(t.timer)
+		s.cancel(t.timerAt, t.timerSeq)
 	}
 	if t.timerFn == nil {
 		t.timerFn = func() { s.fireTimer(t) }
 	}
-	t.timer = s.push(until, nil, t.timerFn)
+	t.hasTimer = true
+	t.timerAt, t.timerSeq = s.push(until, nil, t.timerFn)
 }
 
 func (s *Sim) fireTimer(t *task) {
-	t.timer = nil
+	t.hasTimer = false
 	if t.state != parked || t.scheduled || t.until == 0 {
 		return
 	}
 	if s.now < t.until {
-		t.timer = s.push(t.until, nil, t.timerFn)
+		t.hasTimer = true
+		t.timerAt, t.timerSeq = s.push(t.until, nil, t.timerFn)
 		return
 	}
 	t.timedOut = true
