@@ -44,9 +44,13 @@ type Conn struct {
 	win      int // the window, fixed once the peer is known
 	writers  sim.WaitQueue
 	wdl      time.Time
-	// pendingCredit is the latest scheduled credit, which reads at the same
-	// instant add to.
-	pendingCredit *credit
+	// credits is window on its way back from the receiver, in the order it
+	// arrives: it is counted out of inflight once its time has come, when a
+	// writer next looks (settle), so that an acknowledgement costs an event
+	// only when a writer waits for it. wblocked is set while a writer waits
+	// for window with no credit on its way (it waits for a read).
+	credits  []credit
+	wblocked bool
 
 	// the connection's queues on its host's uplink (sending) and downlink
 	// (receiving)
@@ -144,34 +148,47 @@ func (c *Conn) consume(p []byte) int {
 }
 
 // returnCredit opens the sender's window once the acknowledgement of read
-// bytes reaches it, one latency from now. Credits due at the same instant
-// share one event.
+// bytes reaches it, one latency from now. A writer waiting for window with
+// no credit on its way is woken then; otherwise the writer counts the credit
+// when it next looks.
 func (c *Conn) returnCredit(k int) {
 	if k == 0 {
 		return
 	}
 	n := c.n
 	at := int64(n.s.Now() + n.latency(c.h, c.peer.h))
-	if pc := c.pendingCredit; pc != nil && pc.at == at {
-		pc.amount += k
-		return
-	}
-	pc := &credit{at: at, amount: k}
-	c.pendingCredit = pc
 	sender := c.peer
-	n.s.At(time.Duration(at), func() {
-		if c.pendingCredit == pc {
-			c.pendingCredit = nil
-		}
-		sender.inflight -= pc.amount
-		n.s.WakeAll(&sender.writers)
-	})
+	if l := len(sender.credits); l > 0 && sender.credits[l-1].at >= at {
+		// Due with (or, were latencies to change, before) the last one.
+		sender.credits[l-1].amount += k
+	} else {
+		sender.credits = append(sender.credits, credit{at: at, amount: k})
+	}
+	if sender.wblocked {
+		sender.wblocked = false
+		n.s.At(time.Duration(at), func() { n.s.WakeAll(&sender.writers) })
+	}
 }
 
 // credit is window returned to the sender at a virtual instant.
 type credit struct {
 	at     int64
 	amount int
+}
+
+// settle counts the credits due by now out of inflight.
+func (c *Conn) settle() {
+	now := int64(c.n.s.Now())
+	i := 0
+	for i < len(c.credits) && c.credits[i].at <= now {
+		c.inflight -= c.credits[i].amount
+		i++
+	}
+	if i == len(c.credits) {
+		c.credits = c.credits[:0]
+	} else if i > 0 {
+		c.credits = append(c.credits[:0], c.credits[i:]...)
+	}
 }
 
 // Write sends p, parking the task while the window is full. Like a blocking
@@ -190,9 +207,19 @@ func (c *Conn) Write(p []byte) (int, error) {
 		if !c.wdl.IsZero() && !s.Time().Before(c.wdl) {
 			return n, opError("write", c, errTimeout)
 		}
+		c.settle()
 		avail := w - c.inflight
 		if avail <= 0 {
-			s.Wait(&c.writers, c.wdl, "write to "+c.remote.String())
+			// Wait for the next credit, or for a read to send one.
+			dl := c.wdl
+			if len(c.credits) > 0 {
+				if at := sim.Epoch.Add(time.Duration(c.credits[0].at)); dl.IsZero() || at.Before(dl) {
+					dl = at
+				}
+			} else {
+				c.wblocked = true
+			}
+			s.Wait(&c.writers, dl, "write to "+c.remote.String())
 			continue
 		}
 		k := min(avail, len(p)-n, MSS)
