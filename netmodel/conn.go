@@ -16,6 +16,9 @@ type segment struct {
 	offset int64
 	data   []byte
 	credit int // window bytes returned to the sender once it is read
+	// prepaid is the time (virtual ns) of the receiver's downlink that a
+	// sparse segment's flight includes (see link).
+	prepaid int64
 }
 
 // Conn is one end of a simulated TCP connection; it implements net.Conn.
@@ -66,8 +69,14 @@ var _ net.Conn = (*Conn)(nil)
 // newConn returns one end of a connection.
 func (n *Network) newConn(h *Host, f *Flow, dir Dir, local, remote netip.AddrPort) *Conn {
 	c := &Conn{n: n, h: h, flow: f, dir: dir, local: local, remote: remote}
-	c.upQ.deliver = func(s *segment) { n.transmit(c, s, 0) }
-	c.downQ.deliver = c.receive
+	c.upQ.deliver = func(s *segment, extra int64) { n.transmit(c, s, 0, extra) }
+	c.downQ.deliver = func(s *segment, delay int64) {
+		if delay == 0 {
+			c.receive(s)
+		} else {
+			n.s.After(time.Duration(delay), func() { c.receive(s) })
+		}
+	}
 	return c
 }
 

@@ -12,13 +12,20 @@ import (
 // round of 17 KiB segments from four uploads takes 280 ms on a 2 Mbit/s
 // uplink, and a 17-byte request that waited for it would see a quarter
 // second of queueing that no packet-level fair queue gives it. So a sparse
-// flow — one with nothing queued on the link, sending at most a packet
+// flow — one with nothing queued or crossing on the link, sending at most a packet
 // (sparseMax bytes: requests, HAVEs, handshake messages) — crosses at once,
 // interleaved with the segment on the link, as it would between that
 // segment's packets under per-flow fair queueing (fq_codel, the Linux
-// default, serves new sparse flows first the same way). Its transmission
-// time is charged to the next segment the link serves, so the link never
-// carries more than its rate.
+// default, serves new sparse flows first the same way). Sparse segments
+// queue only behind each other (sparseUntil). Their transmission time is
+// charged to the next segment the link serves (debt; freeAt while the link
+// is idle), so the link never carries more than its rate.
+//
+// A sparse segment costs no event of its own: on the uplink its crossing
+// time is added to its flight, and its flight includes its crossing of the
+// receiver's downlink, taken as prepaid when it arrives (a busy swarm
+// moves more requests and HAVEs than blocks, and three events each — up,
+// arrival, down — were most of the simulator's events).
 type link struct {
 	rate int64 // bytes per second; 0 is unlimited
 	ring []*linkQueue
@@ -26,9 +33,11 @@ type link struct {
 	cur  *linkQueue // the queue whose segment is crossing, while busy
 	// sparseUntil is when the sparse segments let through so far have
 	// crossed (virtual ns); debt is their transmission time, not yet
-	// charged to a segment.
+	// charged to a segment, while the link is busy; freeAt is when the
+	// link is free again while it is idle.
 	sparseUntil int64
 	debt        int64
+	freeAt      int64
 }
 
 // sparseMax is the largest segment a sparse flow may send past the
@@ -37,49 +46,59 @@ const sparseMax = 1460
 
 // linkQueue is one connection's segments waiting for a link.
 type linkQueue struct {
-	segs    []*segment
-	active  bool             // in the link's ring
-	deliver func(s *segment) // what happens once a segment has crossed
+	segs   []*segment
+	active bool // in the link's ring
+	// sparseUntil is when this queue's last sparse segment has crossed: a
+	// flow with one still crossing is no longer sparse, and queues.
+	sparseUntil int64
+	// deliver is what happens once a segment has crossed, delay (virtual
+	// ns, ≥ 0) from now.
+	deliver func(s *segment, delay int64)
 }
 
 // push queues seg on l; it crosses after the link has served the segments
 // of other connections queued ahead of it in the round, or at once if it
 // is a sparse flow's (see link).
 func (n *Network) push(l *link, q *linkQueue, seg *segment) {
+	prepaid := seg.prepaid
+	seg.prepaid = 0
 	if l.rate <= 0 {
-		q.deliver(seg)
+		q.deliver(seg, 0)
 		return
 	}
-	if l.busy && len(q.segs) == 0 && q != l.cur && len(seg.data) <= sparseMax {
+	now := int64(n.s.Now())
+	if len(q.segs) == 0 && q != l.cur && q.sparseUntil <= now && len(seg.data) <= sparseMax {
 		t := transmitTime(len(seg.data)+headerBytes, l.rate)
-		now := int64(n.s.Now())
-		l.sparseUntil = max(now, l.sparseUntil) + t
-		l.debt += t
-		n.s.After(time.Duration(l.sparseUntil-now), func() { q.deliver(seg) })
+		// A prepaid segment began crossing during its flight.
+		start := now - min(prepaid, t)
+		l.sparseUntil = max(start, l.sparseUntil) + t
+		if l.busy {
+			l.debt += t
+		} else {
+			l.freeAt = max(l.freeAt, start) + t
+		}
+		q.sparseUntil = l.sparseUntil
+		q.deliver(seg, max(0, l.sparseUntil-now))
 		return
 	}
+	seg.prepaid = prepaid
 	q.segs = append(q.segs, seg)
 	if !q.active {
 		q.active = true
 		l.ring = append(l.ring, q)
 	}
 	if !l.busy {
-		n.serve(l)
+		n.serve(l, max(0, l.freeAt-now))
 	}
 }
 
-// serve starts sending the next segment of the round, if any.
-func (n *Network) serve(l *link) {
+// serve starts sending the next segment of the round, if any, wait from
+// now (the time sparse segments took while the link was idle).
+func (n *Network) serve(l *link, wait int64) {
 	if len(l.ring) == 0 {
-		l.ring, l.cur = nil, nil
-		if l.debt > 0 {
-			// The sparse segments' time is the link's too.
-			d := l.debt
-			l.debt = 0
-			n.s.After(time.Duration(d), func() { n.serve(l) })
-			return
-		}
-		l.busy = false
+		// The sparse segments' time is the link's too.
+		l.freeAt = int64(n.s.Now()) + l.debt
+		l.ring, l.cur, l.busy, l.debt = nil, nil, false, 0
 		return
 	}
 	q := l.ring[0]
@@ -95,11 +114,13 @@ func (n *Network) serve(l *link) {
 		q.segs = nil
 	}
 	l.busy, l.cur = true, q
-	d := transmitTime(len(seg.data)+headerBytes, l.rate) + l.debt
+	t := transmitTime(len(seg.data)+headerBytes, l.rate)
+	d := wait + t - min(seg.prepaid, t) + l.debt
+	seg.prepaid = 0
 	l.debt = 0
 	n.s.After(time.Duration(d), func() {
-		q.deliver(seg)
-		n.serve(l)
+		q.deliver(seg, 0)
+		n.serve(l, 0)
 	})
 }
 
@@ -114,24 +135,27 @@ func (n *Network) rto(a, b *Host, attempt int) time.Duration {
 	return d << min(attempt, 10)
 }
 
-// transmit runs when a segment has left the sender's uplink: it crosses the
-// middlebox and the path, then queues for the receiver's downlink.
-func (n *Network) transmit(from *Conn, seg *segment, attempt int) {
+// transmit runs when a segment leaves the sender's uplink, extra (virtual
+// ns) from now: it crosses the middlebox and the path, then queues for the
+// receiver's downlink. A sparse segment's flight includes its crossing of
+// the downlink (prepaid; see link).
+func (n *Network) transmit(from *Conn, seg *segment, attempt int, extra int64) {
 	to := from.peer
 	if from.broken != nil && attempt > 0 {
 		return // the sender gave up on the flow
 	}
-	lat := n.latency(from.h, to.h)
+	lat := n.latency(from.h, to.h) + time.Duration(extra)
 	var delay time.Duration
 	if n.Middlebox != nil {
 		v := n.Middlebox.Inspect(&Packet{Flow: from.flow, Dir: from.dir, Kind: seg.kind, Offset: seg.offset, Data: seg.data, Attempt: attempt})
 		switch {
 		case v.Reset:
-			n.s.After(lat/2, func() { from.reset(errReset) })
-			n.s.After(lat-lat/2, func() { to.reset(errReset) })
+			ext := time.Duration(extra)
+			n.s.After(ext+(lat-ext)/2, func() { from.reset(errReset) })
+			n.s.After(lat-(lat-ext)/2, func() { to.reset(errReset) })
 			return
 		case v.Drop:
-			n.retransmit(from, seg, attempt)
+			n.retransmit(from, seg, attempt, extra)
 			return
 		}
 		if v.Rewrite != nil && seg.kind == Data {
@@ -140,19 +164,27 @@ func (n *Network) transmit(from *Conn, seg *segment, attempt int) {
 		delay = v.Delay
 	}
 	if n.lost(from.h, to.h) {
-		n.retransmit(from, seg, attempt)
+		n.retransmit(from, seg, attempt, extra)
 		return
 	}
 	n.s.Record("tx", from.flow.ID<<1|uint64(from.dir), uint64(len(seg.data)))
+	if r := to.h.down.rate; r > 0 && len(seg.data) <= sparseMax {
+		seg.prepaid = transmitTime(len(seg.data)+headerBytes, r)
+		delay += time.Duration(seg.prepaid)
+	}
 	n.s.After(lat+delay, func() { n.push(&to.h.down, &to.downQ, seg) })
 }
 
-func (n *Network) retransmit(from *Conn, seg *segment, attempt int) {
+func (n *Network) retransmit(from *Conn, seg *segment, attempt int, extra int64) {
 	if attempt >= maxRetransmits {
-		from.reset(errTimedOut)
+		if extra == 0 {
+			from.reset(errTimedOut)
+		} else {
+			n.s.After(time.Duration(extra), func() { from.reset(errTimedOut) })
+		}
 		return
 	}
-	n.s.After(n.rto(from.h, from.peer.h, attempt), func() { n.transmit(from, seg, attempt+1) })
+	n.s.After(time.Duration(extra)+n.rto(from.h, from.peer.h, attempt), func() { n.transmit(from, seg, attempt+1, 0) })
 }
 
 // lost decides whether the access links of a and b lose a segment.

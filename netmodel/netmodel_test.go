@@ -431,6 +431,61 @@ func TestSparseFlowCrossesABusyLink(t *testing.T) {
 	}
 }
 
+// TestShortMessageTiming: on idle links a short message arrives after
+// exactly its time on the sender's uplink, the path's latency and its time
+// on the receiver's downlink, and costs one event (its arrival), not one
+// per link crossed; a message right behind it on the same connection is no
+// longer sparse and queues behind it, in order.
+func TestShortMessageTiming(t *testing.T) {
+	const up, down = 250e3, 2e6 // 2 and 16 Mbit/s
+	w := newWorld(t, 1, HostConfig{Up: up, Latency: 10 * time.Millisecond}, HostConfig{Down: down, Latency: 5 * time.Millisecond})
+	const msg = "request 17 bytes."
+	l, _ := w.envs[1].Listen("tcp", ":1")
+	var got []time.Duration
+	var events []uint64
+	w.envs[1].Go("recv", func() {
+		c, _ := l.Accept()
+		b := make([]byte, len(msg))
+		for range 3 {
+			if _, err := io.ReadFull(c, b); err != nil || string(b) != msg {
+				t.Errorf("got %q, %v", b, err)
+				return
+			}
+			got = append(got, w.s.Now())
+			events = append(events, w.s.Events())
+		}
+	})
+	var sentAt time.Duration
+	var sentEvents uint64
+	w.sendFrom(t, 0, 1, func(c net.Conn) {
+		w.envs[0].Sleep(time.Second)
+		sentAt, sentEvents = w.s.Now(), w.s.Events()
+		c.Write([]byte(msg))
+		w.envs[0].Sleep(time.Second)
+		c.Write([]byte(msg)) // two at once: the second queues
+		c.Write([]byte(msg))
+	})
+	w.run(t)
+	if len(got) != 3 {
+		t.Fatalf("received %d messages", len(got))
+	}
+	tx := func(rate float64) time.Duration {
+		return time.Duration(float64(len(msg)+headerBytes) / rate * float64(time.Second))
+	}
+	want := tx(up) + 15*time.Millisecond + tx(down)
+	if d := got[0] - sentAt; d < want-time.Microsecond || d > want+time.Microsecond {
+		t.Errorf("a short message on idle links took %v, want %v", d, want)
+	}
+	// Its arrival, and the receiver's resume.
+	if n := events[0] - sentEvents; n > 3 {
+		t.Errorf("a short message cost %d events, want at most 3", n)
+	}
+	second := got[1] - sentAt - time.Second
+	if second < want || got[2] <= got[1] {
+		t.Errorf("messages sent back to back arrived after %v and %v, want the first after %v and the second later", second, got[2]-sentAt-time.Second, want)
+	}
+}
+
 // TestFullBacklogDropsSYN: a listener whose backlog is full drops new SYNs,
 // as Linux does, instead of refusing them; the client resends after 1 s,
 // then 2 s more, and connects once the server has accepted from the queue.
