@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -120,5 +121,37 @@ func BenchmarkEventHeap(b *testing.B) {
 		e.at += 1 + r.Int64N(1e9)
 		e.seq = seq
 		h.push(e)
+	}
+}
+
+// TestStaleDeadline: a task whose deadline moves earlier leaves its old
+// deadline event in the queue; when that event comes out it neither wakes
+// the task nor counts as an event.
+func TestStaleDeadline(t *testing.T) {
+	s := New(Config{Seed: 1})
+	defer s.Close()
+	var q WaitQueue
+	var got []string
+	s.Go("waiter", func() {
+		ok := s.Wait(&q, Epoch.Add(10*time.Second), "far")
+		got = append(got, fmt.Sprintf("%v %v", s.Now(), ok))
+		ok = s.Wait(&q, Epoch.Add(2*time.Second), "near")
+		got = append(got, fmt.Sprintf("%v %v", s.Now(), ok))
+		ok = s.Wait(&q, time.Time{}, "none")
+		got = append(got, fmt.Sprintf("%v %v", s.Now(), ok))
+	})
+	s.At(time.Second, func() { s.WakeAll(&q) })
+	s.At(20*time.Second, func() { s.WakeAll(&q) })
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1s true", "2s false", "20s true"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("waits ended %q, want %q", got, want)
+	}
+	// The first resume, two callbacks, the 2 s deadline and the three
+	// resumes they make (the stale 10 s deadline is not one).
+	if n := s.Events(); n != 7 {
+		t.Fatalf("%d events, want 7", n)
 	}
 }

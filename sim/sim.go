@@ -58,6 +58,7 @@ type Sim struct {
 	lastAt    int64
 	lastSeq   uint64
 	cancelled map[uint64]struct{}
+	curSeq    uint64        // seq of the event running
 	rand      *rand.ChaCha8 // master source; per-task sources derive from it
 
 	tasks   map[uint64]*task // live tasks, by id
@@ -113,7 +114,10 @@ type Timer struct {
 }
 
 // Stop cancels the callback; it reports whether it was still pending. The
-// event stays in the queue, marked, and is dropped when it comes out.
+// event stays in the queue, marked, and is dropped when it comes out: so
+// the marks are looked up at every event while any is pending, which is
+// why the scheduler's own deadline events are recognised as stale by their
+// seq instead (fireTimer).
 func (t Timer) Stop() bool {
 	if t.s == nil {
 		return false
@@ -256,6 +260,7 @@ func (s *Sim) loop(until int64) error {
 			}
 		}
 		s.now = e.at
+		s.curSeq = e.seq
 		s.events++
 		if e.task != nil {
 			s.Record("r", e.task.id, 0)

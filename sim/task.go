@@ -163,12 +163,11 @@ func (s *Sim) wait(q *WaitQueue, until int64, reason string) bool {
 // A pending event due earlier is kept: when it fires it re-arms for the
 // task's deadline then, if the task is still parked with one.
 func (s *Sim) armTimer(t *task, until int64) {
-	if t.hasTimer {
-		if t.timerAt <= until {
-			return
-		}
-		s.cancel(t.timerAt, t.timerSeq)
+	if t.hasTimer && t.timerAt <= until {
+		return
 	}
+	// A pending event due later is left in the queue, stale: fireTimer
+	// recognises it by its seq.
 	if t.timerFn == nil {
 		t.timerFn = func() { s.fireTimer(t) }
 	}
@@ -177,6 +176,10 @@ func (s *Sim) armTimer(t *task, until int64) {
 }
 
 func (s *Sim) fireTimer(t *task) {
+	if !t.hasTimer || t.timerSeq != s.curSeq {
+		s.events-- // a stale deadline event, as if it had been removed
+		return
+	}
 	t.hasTimer = false
 	if t.state != parked || t.scheduled || t.until == 0 {
 		return
