@@ -84,10 +84,16 @@ type Network struct {
 	// free holds segment buffers (capacity MSS) read to the end, for reuse:
 	// a swarm moves gigabytes through short-lived segments.
 	free [][]byte
+	// freeSmall holds short writes' buffers (capacity smallBuffer).
+	freeSmall [][]byte
 }
 
-// maxFree bounds the buffers kept for reuse (17 MiB).
-const maxFree = 1024
+// maxFree and maxFreeSmall bound the buffers kept for reuse (17 MiB and
+// 4 MiB).
+const (
+	maxFree      = 1024
+	maxFreeSmall = 4096
+)
 
 // smallBuffer is the capacity of a short write's segment buffer: room for
 // the few messages that may join it while it waits for the uplink.
@@ -103,6 +109,11 @@ func (n *Network) buffer(k int) []byte {
 		return make([]byte, k)
 	}
 	if k <= smallBuffer {
+		if l := len(n.freeSmall); l > 0 {
+			b := n.freeSmall[l-1]
+			n.freeSmall = n.freeSmall[:l-1]
+			return b[:k]
+		}
 		return make([]byte, k, smallBuffer)
 	}
 	if l := len(n.free); l > 0 {
@@ -115,8 +126,14 @@ func (n *Network) buffer(k int) []byte {
 
 // release takes back a buffer from buffer once nothing refers to it.
 func (n *Network) release(b []byte) {
-	if n.Middlebox == nil && cap(b) == MSS && len(n.free) < maxFree {
+	if n.Middlebox != nil {
+		return
+	}
+	switch {
+	case cap(b) == MSS && len(n.free) < maxFree:
 		n.free = append(n.free, b)
+	case cap(b) == smallBuffer && len(n.freeSmall) < maxFreeSmall:
+		n.freeSmall = append(n.freeSmall, b)
 	}
 }
 
