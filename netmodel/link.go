@@ -12,11 +12,11 @@ import (
 // round of 17 KiB segments from four uploads takes 280 ms on a 2 Mbit/s
 // uplink, and a 17-byte request that waited for it would see a quarter
 // second of queueing that no packet-level fair queue gives it. So a sparse
-// flow — one with nothing queued or crossing on the link, sending at most a packet
-// (sparseMax bytes: requests, HAVEs, handshake messages) — crosses at once,
-// interleaved with the segment on the link, as it would between that
-// segment's packets under per-flow fair queueing (fq_codel, the Linux
-// default, serves new sparse flows first the same way). Sparse segments
+// flow — one with nothing queued or crossing on the link, sending at most
+// a packet (sparseMax bytes: requests, HAVEs, handshake messages) —
+// crosses at once, interleaved with the segment on the link, as it would
+// between that segment's packets under per-flow fair queueing (fq_codel,
+// the Linux default, serves new sparse flows first the same way). Sparse segments
 // queue only behind each other (sparseUntil). Their transmission time is
 // charged to the next segment the link serves (debt; freeAt while the link
 // is idle), so the link never carries more than its rate.
