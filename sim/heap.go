@@ -6,8 +6,9 @@ package sim
 type event struct {
 	at   int64 // virtual nanoseconds since the epoch
 	seq  uint64
-	task *task  // resume this task, or
-	fn   func() // run this on the scheduler (must not block)
+	task *task  // resume this task (fn nil), or
+	fn   func() // run this on the scheduler (must not block); with task
+	// set too, it is that task's deadline event (see armTimer)
 }
 
 // before is the queue's order: (at, seq), a total order, so the order

@@ -58,7 +58,6 @@ type Sim struct {
 	lastAt    int64
 	lastSeq   uint64
 	cancelled map[uint64]struct{}
-	curSeq    uint64        // seq of the event running
 	rand      *rand.ChaCha8 // master source; per-task sources derive from it
 
 	tasks   map[uint64]*task // live tasks, by id
@@ -117,7 +116,7 @@ type Timer struct {
 // event stays in the queue, marked, and is dropped when it comes out: so
 // the marks are looked up at every event while any is pending, which is
 // why the scheduler's own deadline events are recognised as stale by their
-// seq instead (fireTimer).
+// seq instead (see armTimer).
 func (t Timer) Stop() bool {
 	if t.s == nil {
 		return false
@@ -259,16 +258,18 @@ func (s *Sim) loop(until int64) error {
 				continue
 			}
 		}
+		if e.task != nil && e.fn != nil && (!e.task.hasTimer || e.task.timerSeq != e.seq) {
+			continue // a task's deadline event that a nearer one replaced
+		}
 		s.now = e.at
-		s.curSeq = e.seq
 		s.events++
-		if e.task != nil {
+		if e.fn != nil {
+			e.fn()
+		} else {
 			s.Record("r", e.task.id, 0)
 			if err := s.resume(e.task); err != nil {
 				return err
 			}
-		} else {
-			e.fn()
 		}
 	}
 	if until >= 0 && !s.stopped && s.now < until {

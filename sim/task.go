@@ -36,12 +36,12 @@ type task struct {
 	killed    bool
 	reason    string // what it is parked on, for stall reports
 	parkedAt  int64
-	// until is the deadline of the current park (0: none). timer is the
-	// task's pending deadline event, kept across parks: a reader that parks
+	// until is the deadline of the current park (0: none). The task's
+	// pending deadline event is kept across parks: a reader that parks
 	// again and again with a deadline minutes ahead re-arms one event when
-	// it fires instead of pushing and removing one per park.
-	until int64
-	// timerSeq and timerAt place the pending deadline event, if hasTimer.
+	// it fires instead of pushing and removing one per park. timerAt and
+	// timerSeq place that event, if hasTimer.
+	until    int64
 	hasTimer bool
 	timerAt  int64
 	timerSeq uint64
@@ -166,27 +166,24 @@ func (s *Sim) armTimer(t *task, until int64) {
 	if t.hasTimer && t.timerAt <= until {
 		return
 	}
-	// A pending event due later is left in the queue, stale: fireTimer
-	// recognises it by its seq.
+	// A pending event due later is left in the queue, stale: the loop
+	// recognises it by its seq and drops it unrun and uncounted, without
+	// moving the clock to it.
 	if t.timerFn == nil {
 		t.timerFn = func() { s.fireTimer(t) }
 	}
 	t.hasTimer = true
-	t.timerAt, t.timerSeq = s.push(until, nil, t.timerFn)
+	t.timerAt, t.timerSeq = s.push(until, t, t.timerFn)
 }
 
 func (s *Sim) fireTimer(t *task) {
-	if !t.hasTimer || t.timerSeq != s.curSeq {
-		s.events-- // a stale deadline event, as if it had been removed
-		return
-	}
 	t.hasTimer = false
 	if t.state != parked || t.scheduled || t.until == 0 {
 		return
 	}
 	if s.now < t.until {
 		t.hasTimer = true
-		t.timerAt, t.timerSeq = s.push(t.until, nil, t.timerFn)
+		t.timerAt, t.timerSeq = s.push(t.until, t, t.timerFn)
 		return
 	}
 	t.timedOut = true
