@@ -262,6 +262,9 @@ func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, 
 	}
 	cn.sess.Start()
 	t.conns = append(t.conns, cn)
+	// A free slot is lent to the new peer before it has a reason to be
+	// interested (see preUnchokeLocked).
+	t.fillSlotsLocked()
 	t.notifyLocked()
 	t.c.logf("peer: %s: connected to %s (%s, %s)", t.name(), addr, tc.Kind, dirName(outbound))
 	return cn, nil

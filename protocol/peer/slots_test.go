@@ -143,3 +143,104 @@ func newSeedTorrent(t *testing.T, tor *meta.Torrent, data []byte, slots int) (*C
 	c := newClient(t, cfg)
 	return c, addSeed(t, c, tor, data)
 }
+
+// TestLeecherLendsFreeSlots: a leecher lends the slots no interested peer
+// uses to peers that are not interested yet (never to seeds), so that a
+// request can follow its next HAVE at once; interested peers get their
+// slots first, and lent ones they need are taken back.
+func TestLeecherLendsFreeSlots(t *testing.T) {
+	tor, _ := makeTorrent(t, 1<<20, 32<<10) // 32 pieces
+	cfg := fastConfig()
+	cfg.ListenAddr = ""
+	cfg.UploadSlots = 2
+	c := newClient(t, cfg)
+	ls, err := storage.NewMemory(tor, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := c.AddTorrent(tor, ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	defer func() { tr.conns = nil }()
+	now := c.e.Now()
+	// Peer 1 is a seed; peers 2–5 have nothing; nobody is interested.
+	for i := range 5 {
+		s := session.New(session.Config{}, tr.picker, now)
+		if i == 0 {
+			for p := range tr.picker.NumPieces() {
+				if err := s.Step(wire.Message{Type: wire.Have, Index: uint32(p)}, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		tr.conns = append(tr.conns, &conn{t: tr, id: uint64(i + 1), sess: s, wake: c.e.NewSignal()})
+	}
+	unchoked := func() (interested, lent []uint64) {
+		for _, cn := range tr.conns {
+			if !cn.sess.AmChoking() {
+				if cn.sess.PeerInterested() {
+					interested = append(interested, cn.id)
+				} else {
+					lent = append(lent, cn.id)
+				}
+			}
+		}
+		return interested, lent
+	}
+	tr.fillSlotsLocked()
+	if in, lent := unchoked(); len(in) != 0 || len(lent) != 2 || slices.Contains(lent, 1) {
+		t.Fatalf("nobody interested: unchoked interested %v, lent %v; want two lent slots, none to the seed (1)", in, lent)
+	}
+	// Two peers that were not lent a slot become interested: they take
+	// both slots, and the lent ones are taken back.
+	_, lent := unchoked()
+	var want []uint64
+	for _, cn := range tr.conns[1:] {
+		if !slices.Contains(lent, cn.id) && len(want) < 2 {
+			if err := cn.sess.Step(wire.Message{Type: wire.Interested}, now); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, cn.id)
+		}
+	}
+	tr.fillSlotsLocked()
+	if in, lent := unchoked(); !slices.Equal(in, want) || len(lent) != 0 {
+		t.Fatalf("two interested: unchoked interested %v, lent %v; want %v and none lent", in, lent, want)
+	}
+	// One loses interest: it keeps its slot (BEP 3 lets it), so nothing
+	// else is unchoked.
+	for _, cn := range tr.conns {
+		if cn.id == want[0] {
+			if err := cn.sess.Step(wire.Message{Type: wire.NotInterested}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tr.fillSlotsLocked()
+	if in, lent := unchoked(); !slices.Equal(in, want[1:]) || !slices.Equal(lent, want[:1]) {
+		t.Fatalf("one lost interest: unchoked interested %v, lent %v; want %v and %v", in, lent, want[1:], want[:1])
+	}
+}
+
+// TestSeedLendsNoSlots: a seed's peers that are not interested never will
+// be, so it lends them no slot.
+func TestSeedLendsNoSlots(t *testing.T) {
+	tor, data := makeTorrent(t, 1<<20, 32<<10)
+	c, tr := newSeedTorrent(t, tor, data, 2)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	defer func() { tr.conns = nil }()
+	for i := range 3 {
+		s := session.New(session.Config{}, tr.picker, c.e.Now())
+		tr.conns = append(tr.conns, &conn{t: tr, id: uint64(i + 1), sess: s, wake: c.e.NewSignal()})
+	}
+	tr.fillSlotsLocked()
+	for _, cn := range tr.conns {
+		if !cn.sess.AmChoking() {
+			t.Fatalf("the seed unchoked peer %d, which is not interested", cn.id)
+		}
+	}
+}
