@@ -263,7 +263,7 @@ func (t *Torrent) addConn(tc *transport.Conn, addr string, outbound bool, ours, 
 	cn.sess.Start()
 	t.conns = append(t.conns, cn)
 	// A free slot is lent to the new peer before it has a reason to be
-	// interested (see preUnchokeLocked).
+	// interested (see lendSlotsLocked).
 	t.fillSlotsLocked()
 	t.notifyLocked()
 	t.c.logf("peer: %s: connected to %s (%s, %s)", t.name(), addr, tc.Kind, dirName(outbound))
