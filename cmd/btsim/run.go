@@ -43,6 +43,8 @@ virtual time, one task at a time, so that a scenario and a seed always give
 the same results. Prints a summary:
   completed       leechers that finished, of all
   download time   p50/p90/p99 from arrival to the last verified piece
+  first piece     p50/p90 from arrival to the first verified piece: how long
+                  a newcomer waits before it has anything to pass on
   bytes           piece payload by what carried it (plain, mse, tls-basic...)
   handshakes      transport setups by direction and outcome, and TLS setups
                   per leecher

@@ -261,7 +261,7 @@ func (t *Torrent) fillSlotsLocked() {
 // then follows our HAVE at once, instead of an INTERESTED and our UNCHOKE
 // first. A piece reaches each next hop of a flash crowd one round trip
 // sooner: in sim/swarm's 500-peer Kumar–Ross crowd the median leecher got
-// its first block at 0.77 s instead of 1.02 s and the last completed at
+// its first piece at 0.77 s instead of 1.03 s and the last completed at
 // 1.256× the minimum instead of 1.282×. lent are the peers holding a lent
 // slot, idle the peers that could get one. A peer that gains interest
 // keeps its slot until the next round; lent slots that interested peers

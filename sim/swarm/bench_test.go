@@ -65,7 +65,7 @@ func BenchmarkFlashCrowd10000TLS(b *testing.B) {
 // past the 1.25× target. Measured: 8 MiB, N=500 1.25–1.26× (three seeds),
 // N=1,000 1.27×, N=2,000 1.29×; 16 MiB, N=500 1.15×, N=1,000 1.17×,
 // N=2,000 1.17×. What is left is mostly the start (the median of 500
-// leechers gets its first block at 0.77 s), which does not grow with the
+// leechers verifies its first piece at 0.77 s), which does not grow with the
 // torrent; see docs/simulator.md. The 2,000-peer runs take minutes and
 // some GiB each.
 func BenchmarkKumarRoss(b *testing.B) {

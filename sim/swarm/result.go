@@ -34,7 +34,11 @@ type Result struct {
 	FractionComplete float64
 	// Download times (arrival to completion) of the leechers that completed.
 	P50, P90, P99 time.Duration
-	Last          time.Duration // virtual time of the last completion
+	// FirstP50 and FirstP90 are quantiles of the time from arrival to the
+	// first verified piece, over the leechers that verified one: how long
+	// a newcomer waits before it has anything to pass on.
+	FirstP50, FirstP90 time.Duration
+	Last               time.Duration // virtual time of the last completion
 
 	// UploadUtilisation is the piece bytes uploaded until the last
 	// completion over what the peers' upload capacity could have sent then.
@@ -60,8 +64,11 @@ type Result struct {
 }
 
 func (r *Result) summarise() {
-	var times []time.Duration
+	var times, firsts []time.Duration
 	for _, p := range r.PeerList {
+		if !p.Seeder && p.FirstPiece >= 0 {
+			firsts = append(firsts, p.FirstPiece-p.Arrival)
+		}
 		if p.Seeder || p.Completed < 0 {
 			continue
 		}
@@ -72,6 +79,8 @@ func (r *Result) summarise() {
 	r.FractionComplete = float64(len(times)) / float64(max(r.Peers, 1))
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	r.P50, r.P90, r.P99 = quantile(times, 0.5), quantile(times, 0.9), quantile(times, 0.99)
+	sort.Slice(firsts, func(i, j int) bool { return firsts[i] < firsts[j] })
+	r.FirstP50, r.FirstP90 = quantile(firsts, 0.5), quantile(firsts, 0.9)
 	if r.Wall > 0 {
 		r.SpeedUp = r.Virtual.Seconds() / r.Wall.Seconds()
 	}
@@ -100,6 +109,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "scenario %s, seed %d: %d leechers, %d seeders, crypto %s\n", r.Scenario, r.Seed, r.Peers, r.Seeders, r.Crypto)
 	fmt.Fprintf(w, "  completed            %d/%d (%.1f%%)\n", r.Completed, r.Peers, 100*r.FractionComplete)
 	fmt.Fprintf(w, "  download time        p50 %ss  p90 %ss  p99 %ss  (last completion at %ss)\n", secs(r.P50), secs(r.P90), secs(r.P99), secs(r.Last))
+	fmt.Fprintf(w, "  first piece          p50 %ss  p90 %ss  (from arrival to the first verified piece)\n", secs(r.FirstP50), secs(r.FirstP90))
 	fmt.Fprintf(w, "  upload utilisation   %.1f%% of the peers' capacity until the last completion\n", 100*r.UploadUtilisation)
 	fmt.Fprintf(w, "  bytes by transport  ")
 	for _, k := range sortedKeys(r.BytesByKind) {
@@ -159,6 +169,7 @@ func (r *Result) WriteFiles(dir string) error {
 		"scenario": r.Scenario, "seed": r.Seed, "peers": r.Peers, "seeders": r.Seeders, "crypto": r.Crypto,
 		"completed": r.Completed, "fraction_completed": r.FractionComplete,
 		"download_p50_s": r.P50.Seconds(), "download_p90_s": r.P90.Seconds(), "download_p99_s": r.P99.Seconds(),
+		"first_piece_p50_s": r.FirstP50.Seconds(), "first_piece_p90_s": r.FirstP90.Seconds(),
 		"last_completion_s": r.Last.Seconds(), "upload_utilisation": r.UploadUtilisation, "bytes_by_kind": r.BytesByKind, "handshakes": r.Handshakes,
 		"virtual_s": r.Virtual.Seconds(), "wall_s": r.Wall.Seconds(), "sim_seconds_per_wall_second": r.SpeedUp,
 		"cpu_s":  r.CPU.Seconds(),
@@ -186,14 +197,17 @@ func (r *Result) WriteFiles(dir string) error {
 		return fmt.Errorf("swarm: %w", err)
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"id", "addr", "seeder", "class", "transport", "policy", "arrival_s", "completed_s", "download_s", "downloaded", "uploaded"})
+	w.Write([]string{"id", "addr", "seeder", "class", "transport", "policy", "arrival_s", "completed_s", "download_s", "downloaded", "uploaded", "first_piece_s"})
 	for _, p := range r.PeerList {
-		comp, dl := "", ""
+		comp, dl, first := "", "", ""
 		if p.Completed >= 0 && !p.Seeder {
 			comp, dl = secs(p.Completed), secs(p.DownloadTime())
 		}
+		if p.FirstPiece >= 0 && !p.Seeder {
+			first = secs(p.FirstPiece)
+		}
 		w.Write([]string{strconv.Itoa(p.ID), p.Addr, strconv.FormatBool(p.Seeder), p.Class, p.Transport, p.Policy,
-			secs(p.Arrival), comp, dl, strconv.FormatInt(p.Downloaded, 10), strconv.FormatInt(p.Uploaded, 10)})
+			secs(p.Arrival), comp, dl, strconv.FormatInt(p.Downloaded, 10), strconv.FormatInt(p.Uploaded, 10), first})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -22,6 +22,8 @@ type Store struct {
 	closed bool
 	// OnComplete runs once, when the last piece passes its check.
 	OnComplete func()
+	// OnFirstPiece runs once, when the first piece passes its check.
+	OnFirstPiece func()
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -154,6 +156,9 @@ func (s *Store) FinishPiece(index int) error {
 	}
 	s.have[index] = true
 	s.nhave++
+	if s.nhave == 1 && s.OnFirstPiece != nil {
+		s.OnFirstPiece()
+	}
 	if s.nhave == len(s.have) && s.OnComplete != nil {
 		s.OnComplete()
 	}

@@ -64,7 +64,10 @@ type Peer struct {
 	Policy    string
 	Arrival   time.Duration
 	// Completed is the virtual time the last piece was verified, or -1.
-	Completed  time.Duration
+	Completed time.Duration
+	// FirstPiece is the virtual time the first piece was verified, or -1
+	// (0 for a seeder).
+	FirstPiece time.Duration
 	Downloaded int64
 	Uploaded   int64
 }
@@ -240,7 +243,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Class: c.Name, Transport: m.Transport, Policy: m.Policy, Arrival: arrivals[i], Completed: -1},
+		peers = append(peers, &runPeer{Peer: Peer{ID: len(peers), Class: c.Name, Transport: m.Transport, Policy: m.Policy, Arrival: arrivals[i], Completed: -1, FirstPiece: -1},
 			pin: m.Pin, hints: m.Hints, certified: -1, host: h, env: s.NewEnv(h), store: NewStore(content, false)})
 	}
 
@@ -249,6 +252,7 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		p := p
 		p.Addr = p.host.Addr().String()
 		if !p.Seeder {
+			p.store.OnFirstPiece = func() { p.FirstPiece = s.Now() }
 			p.store.OnComplete = func() {
 				p.Completed = s.Now()
 				completed++

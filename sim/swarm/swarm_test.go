@@ -55,6 +55,19 @@ func TestPlainSwarmCompletes(t *testing.T) {
 	if res.Completed != 20 {
 		t.Fatalf("%d of 20 leechers completed", res.Completed)
 	}
+	// Every leecher verified a first piece after it arrived and before it
+	// completed; the summary's first-piece quantiles come from those.
+	for _, p := range res.PeerList {
+		if p.Seeder {
+			continue
+		}
+		if p.FirstPiece < p.Arrival || p.FirstPiece > p.Completed {
+			t.Errorf("peer %d: first piece at %v, arrived at %v, completed at %v", p.ID, p.FirstPiece, p.Arrival, p.Completed)
+		}
+	}
+	if res.FirstP50 <= 0 || res.FirstP50 > res.FirstP90 || res.FirstP90 > res.P90 {
+		t.Errorf("first piece p50 %v, p90 %v; download p90 %v", res.FirstP50, res.FirstP90, res.P90)
+	}
 }
 
 type testWriter struct{ t *testing.T }
