@@ -86,10 +86,10 @@ func kumarCrowdOf(t testing.TB, n, mib int) (*scenario.Scenario, time.Duration) 
 // mostly the start: a piece reaches each next hop of the crowd one round
 // trip plus one piece time (32 KiB through one of an uploader's four
 // slots) after the last, so the median leecher of 500 verifies its first
-// piece at 0.77 s (Result.FirstP50). History at N=100 with 128 pieces: 1.55–1.62× with a
-// request pipeline of at least 32 blocks and 1 s, which parked requests
-// at busy uploaders, and with equal rates unchoked in ID order, which
-// starved peers that connected late; 1.31–1.36× while seeds kept whom
+// piece at 0.77 s (Result.FirstP50). History at N=100 with 128 pieces:
+// 1.55–1.62× with a request pipeline of at least 32 blocks and 1 s, which
+// parked requests at busy uploaders, and with equal rates unchoked in ID
+// order, which starved peers that connected late; 1.31–1.36× while seeds kept whom
 // they unchoked for a 10 s round; 1.29–1.34× while every peer dialled its
 // whole connection budget at once (the overshoot's refused TLS handshakes
 // took uplink at the start) and the tracker answered small swarms in join
