@@ -9,7 +9,7 @@ RACE_PKGS ?= ./protocol/... ./netmodel/... ./sim/...
 # Seconds each fuzz target runs in `make test` (longer: make fuzz FUZZTIME=60s).
 FUZZTIME ?= 3s
 
-.PHONY: all build run test deps vet fmt-check unit race fuzz-short fuzz bench results dpi clean
+.PHONY: all build run test deps vet fmt-check unit race fuzz-short fuzz bench results validate dpi clean
 
 all: build
 
@@ -47,6 +47,11 @@ bench: build
 
 results: build
 	@scripts/make-results.sh
+
+# The simulator's long validation against theory: Kumar–Ross flash
+# crowds of 100 to 2,000 peers (about seven minutes on two cores, several GiB).
+validate: deps
+	BTSIM_VALIDATE=1 $(GO) test -count=1 -v -run 'TestKumarRoss' -timeout 60m ./sim/swarm
 
 dpi: deps build
 	$(GO) test -count=1 -v -run 'DPI' ./dpi/...
