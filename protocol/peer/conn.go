@@ -2,6 +2,7 @@ package peer
 
 import (
 	"bufio"
+	"encoding/binary"
 
 	"errors"
 	"fmt"
@@ -85,8 +86,13 @@ type conn struct {
 
 	wake  env.Signal // the driver waits on it
 	space env.Signal // the reader waits on it when the inbox is full
-	wsig  env.Signal // the writer waits on it for output
-	wdone env.Signal // the driver waits on it for the writer to exit
+	// driving is held for each pass over the inbox and the session (by
+	// the driver, or by the reader doing the pass itself, see readLoop);
+	// lastTick, guarded by it, is when the session last ticked.
+	driving  sync.Mutex
+	lastTick time.Time
+	wsig     env.Signal // the writer waits on it for output
+	wdone    env.Signal // the driver waits on it for the writer to exit
 
 	mu    sync.Mutex // guards the fields below
 	inbox []wire.Message
@@ -286,67 +292,82 @@ func dirName(outbound bool) string {
 // leaves the peer's requests queued in the session and keeps reading.
 func (cn *conn) run() {
 	e := cn.t.c.e
+	cn.lastTick = e.Now()
 	e.Go("peer-read "+cn.addr, cn.readLoop)
 	e.Go("peer-write "+cn.addr, cn.writeLoop)
 	cn.wake.Notify()
-	lastTick := e.Now()
 	for {
 		cn.wake.Wait(cn.t.c.cfg.Tick)
-		cn.mu.Lock()
-		var msgs []wire.Message
-		var bufs [][]byte
-		took := cn.wqBytes <= maxWriteBacklog
-		if took {
-			msgs, bufs = cn.inbox, cn.inboxBufs
-			cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
-		}
-		backlog, writes := cn.wqBytes, cn.writes
-		closed, cerr := cn.closed, cn.err
-		cn.mu.Unlock()
-		if took {
-			cn.space.Notify()
-		}
+		cn.driving.Lock()
+		closed, cerr := cn.drive()
+		cn.driving.Unlock()
 		if closed {
 			cn.finish(cerr)
 			return
 		}
-		now := e.Now()
-		t := cn.t
-		t.mu.Lock()
-		err := cn.stepLocked(msgs, now)
-		if err == nil && now.Sub(lastTick) >= cn.t.c.cfg.Tick {
-			lastTick = now
-			err = cn.sess.Tick(now)
-		}
-		var r session.Ready
-		maxUploads := max(0, (maxWriteAhead-backlog+blockSize-1)/blockSize)
-		if err == nil {
-			r, err = cn.drainLocked(maxUploads)
-		}
-		if err == nil {
-			// Under t.mu, so that messages leave in the order the session
-			// made them, whoever drains it.
-			cn.sendLocked(r.Messages)
-		}
-		t.mu.Unlock()
-		cn.mu.Lock()
-		cn.held = !took || len(r.Uploads) >= maxUploads
-		missed := cn.held && cn.writes != writes
-		cn.mu.Unlock()
-		if missed {
-			cn.wake.Notify()
-		}
-		// Blocks are staged (copied) by now: their buffers can be reused.
-		for _, b := range bufs {
-			t.c.putBuf(b)
-		}
-		if err == nil {
-			err = cn.upload(r.Uploads)
-		}
-		if err != nil {
-			cn.fail(err)
-		}
 	}
+}
+
+// drive is one pass of the driver: it steps the session through the
+// inbox's messages, ticks it when due, and hands what it wants sent to
+// the writer. It reports whether the connection is closed (and why), for
+// the driver to clean up. The caller holds cn.driving.
+func (cn *conn) drive() (bool, error) {
+	e := cn.t.c.e
+	cn.mu.Lock()
+	var msgs []wire.Message
+	var bufs [][]byte
+	took := cn.wqBytes <= maxWriteBacklog
+	if took {
+		msgs, bufs = cn.inbox, cn.inboxBufs
+		cn.inbox, cn.inboxBufs, cn.inboxBytes = nil, nil, 0
+	}
+	backlog, writes := cn.wqBytes, cn.writes
+	closed, cerr := cn.closed, cn.err
+	cn.mu.Unlock()
+	if took {
+		cn.space.Notify()
+	}
+	if closed {
+		return true, cerr
+	}
+	now := e.Now()
+	t := cn.t
+	t.mu.Lock()
+	err := cn.stepLocked(msgs, now)
+	if err == nil && now.Sub(cn.lastTick) >= cn.t.c.cfg.Tick {
+		cn.lastTick = now
+		err = cn.sess.Tick(now)
+	}
+	var r session.Ready
+	maxUploads := max(0, (maxWriteAhead-backlog+blockSize-1)/blockSize)
+	if err == nil {
+		r, err = cn.drainLocked(maxUploads)
+	}
+	if err == nil {
+		// Under t.mu, so that messages leave in the order the session
+		// made them, whoever drains it.
+		cn.sendLocked(r.Messages)
+	}
+	t.mu.Unlock()
+	cn.mu.Lock()
+	cn.held = !took || len(r.Uploads) >= maxUploads
+	missed := cn.held && cn.writes != writes
+	cn.mu.Unlock()
+	if missed {
+		cn.wake.Notify()
+	}
+	// Blocks are staged (copied) by now: their buffers can be reused.
+	for _, b := range bufs {
+		t.c.putBuf(b)
+	}
+	if err == nil {
+		err = cn.upload(r.Uploads)
+	}
+	if err != nil {
+		cn.fail(err)
+	}
+	return false, nil
 }
 
 // sendLocked hands msgs to the writer, behind the held-back opening if it
@@ -578,7 +599,15 @@ func (cn *conn) readLoop() {
 		size, total = tlsReadBufSize, fastReadAfter // no larger buffer either
 	}
 	br := bufio.NewReaderSize(cn.tc, size)
+	cur := br // the buffer r reads from
 	r := wire.NewReader(br)
+	// Without an upload rate limit a pass of the driver never waits, so
+	// the reader does it itself once it has read every whole message
+	// buffered, rather than wake the driver: one task resumed fewer for
+	// each batch of messages, most of a flash crowd's task switches. The
+	// driver still runs for ticks, for events from the torrent and
+	// whenever the reader finds it mid-pass.
+	inline := cn.t.c.limiter.rate <= 0
 	var pooled []byte
 	r.Alloc = func(n int) []byte {
 		pooled = cn.t.c.getBuf(n)
@@ -600,7 +629,8 @@ func (cn *conn) readLoop() {
 			if total += n; total >= fastReadAfter {
 				// The new buffer reads what the small one still holds first.
 				alloc := r.Alloc
-				r = wire.NewReader(bufio.NewReaderSize(br, fastReadBufSize))
+				cur = bufio.NewReaderSize(br, fastReadBufSize)
+				r = wire.NewReader(cur)
 				r.Alloc = alloc
 			}
 		}
@@ -622,11 +652,37 @@ func (cn *conn) readLoop() {
 		}
 		closed := cn.closed
 		cn.mu.Unlock()
-		cn.wake.Notify()
 		if closed {
+			cn.wake.Notify()
 			return
 		}
+		switch {
+		case wholeMessageBuffered(cur):
+			// The next read does not wait: take that message first.
+		case inline && cn.driving.TryLock():
+			closed, _ := cn.drive()
+			cn.driving.Unlock()
+			if closed {
+				cn.wake.Notify()
+				return
+			}
+		default:
+			cn.wake.Notify()
+		}
 	}
+}
+
+// wholeMessageBuffered reports whether br holds a whole BEP 3 message, so
+// that reading it cannot wait for the network.
+func wholeMessageBuffered(br *bufio.Reader) bool {
+	if br.Buffered() < 4 {
+		return false
+	}
+	hdr, err := br.Peek(4)
+	if err != nil {
+		return false
+	}
+	return uint64(br.Buffered()) >= 4+uint64(binary.BigEndian.Uint32(hdr))
 }
 
 // fail closes the connection; the driver cleans up.
