@@ -3,7 +3,6 @@ package peer
 import (
 	"bufio"
 	"encoding/binary"
-
 	"errors"
 	"fmt"
 	"net"
@@ -604,9 +603,9 @@ func (cn *conn) readLoop() {
 	// Without an upload rate limit a pass of the driver never waits, so
 	// the reader does it itself once it has read every whole message
 	// buffered, rather than wake the driver: one task resumed fewer for
-	// each batch of messages, most of a flash crowd's task switches. The
-	// driver still runs for ticks, for events from the torrent and
-	// whenever the reader finds it mid-pass.
+	// each batch of messages (in sim/swarm's flash crowds, a fifth of all
+	// task switches). The driver still runs for ticks, for events from
+	// the torrent and whenever the reader finds it mid-pass.
 	inline := cn.t.c.limiter.rate <= 0
 	var pooled []byte
 	r.Alloc = func(n int) []byte {
