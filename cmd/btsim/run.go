@@ -45,6 +45,13 @@ the same results. Prints a summary:
   download time   p50/p90/p99 from arrival to the last verified piece
   first piece     p50/p90 from arrival to the first verified piece: how long
                   a newcomer waits before it has anything to pass on
+  upload utilisation  piece bytes uploaded until the last completion, over
+                  what every peer's uplink could have sent by then
+  Kumar–Ross      for a flash crowd (every leecher arrives at once), the
+                  theoretical minimum time for all to complete with these
+                  links, max(F/u_s, F/d_min, N·F/(u_s+Σu_i)), and the last
+                  completion as a multiple of it (in summary.json:
+                  kumar_ross_min_s, kumar_ross_factor)
   bytes           piece payload by what carried it (plain, mse, tls-basic...)
   handshakes      transport setups by direction and outcome, and TLS setups
                   per leecher

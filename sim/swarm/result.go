@@ -43,6 +43,13 @@ type Result struct {
 	// UploadUtilisation is the piece bytes uploaded until the last
 	// completion over what the peers' upload capacity could have sent then.
 	UploadUtilisation float64
+	// KumarRoss is the theoretical minimum time for every leecher of a
+	// flash crowd to complete (see KumarRoss), for any mix of links; 0 if
+	// the run is no flash crowd. KumarRossFactor is the last completion,
+	// counted from the leechers' arrival, over it; 0 unless every leecher
+	// completed.
+	KumarRoss       time.Duration
+	KumarRossFactor float64
 	// Series is the run sampled once per step.
 	Series []Sample
 
@@ -111,6 +118,13 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  download time        p50 %ss  p90 %ss  p99 %ss  (last completion at %ss)\n", secs(r.P50), secs(r.P90), secs(r.P99), secs(r.Last))
 	fmt.Fprintf(w, "  first piece          p50 %ss  p90 %ss  (from arrival to the first verified piece)\n", secs(r.FirstP50), secs(r.FirstP90))
 	fmt.Fprintf(w, "  upload utilisation   %.1f%% of the peers' capacity until the last completion\n", 100*r.UploadUtilisation)
+	if r.KumarRoss > 0 {
+		fmt.Fprintf(w, "  Kumar–Ross minimum   %ss for this flash crowd's links", secs(r.KumarRoss))
+		if r.KumarRossFactor > 0 {
+			fmt.Fprintf(w, "; the last completion took %.3f× it", r.KumarRossFactor)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "  bytes by transport  ")
 	for _, k := range sortedKeys(r.BytesByKind) {
 		fmt.Fprintf(w, " %s %s", k, human(r.BytesByKind[k]))
@@ -177,6 +191,12 @@ func (r *Result) WriteFiles(dir string) error {
 	}
 	if r.Middlebox != nil {
 		js["middlebox"] = r.Middlebox
+	}
+	if r.KumarRoss > 0 {
+		js["kumar_ross_min_s"] = r.KumarRoss.Seconds()
+		if r.KumarRossFactor > 0 {
+			js["kumar_ross_factor"] = r.KumarRossFactor
+		}
 	}
 	js["tls_setups_per_leecher"] = r.TLSSetupsPerLeecher
 	if r.Level != "" && r.Level != "basic" {

@@ -358,6 +358,10 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 		}
 		res.UploadUtilisation = up / (capacity * end)
 	}
+	var arrived time.Duration
+	if res.KumarRoss, arrived = kumarRossOf(sc.Torrent.Size, peers); res.KumarRoss > 0 && res.Completed == res.Peers {
+		res.KumarRossFactor = (res.Last - arrived).Seconds() / res.KumarRoss.Seconds()
+	}
 	return res, nil
 }
 
