@@ -164,39 +164,13 @@ func kumarRossCheckOf(t *testing.T, n, mib int) {
 // 1.06×, p90 1.22×), upload utilisation 0.81. btsim run prints the same
 // for any flash crowd (the default scenario, with legacy peers: 2.17×).
 func TestKumarRossMixedCrowd(t *testing.T) {
-	sc, err := scenario.Parse("mixed.toml", []byte(`
-duration = "1h"
-[torrent]
-size = "8MiB"
-piece_size = "32KiB"
-[swarm]
-peers = 100
-max_conns = 30
-seeder_class = "seed"
-[tracker]
-numwant = 50
-[[class]]
-name = "seed"
-fraction = 0.0
-up = "5000000B/s"
-down = "10000000B/s"
-latency = "10ms"
-[[class]]
-name = "fast"
-fraction = 0.6
-up = "1000000B/s"
-down = "10000000B/s"
-latency = "10ms"
-[[class]]
-name = "slow"
-fraction = 0.4
-up = "250000B/s"
-down = "2000000B/s"
-latency = "20ms"
-`))
-	if err != nil {
-		t.Fatal(err)
+	sc := flashCrowd(t, 100, "8MiB", "32KiB", 1e6, 10e6, 5e6, 0)
+	for i, c := range sc.Classes {
+		if c.Name == "peer" {
+			sc.Classes[i].Name, sc.Classes[i].Fraction = "fast", 0.6
+		}
 	}
+	sc.Classes = append(sc.Classes, scenario.Class{Name: "slow", Fraction: 0.4, Up: 250e3, Down: 2e6, Latency: 20 * time.Millisecond})
 	res, err := Run(sc, Options{})
 	if err != nil {
 		t.Fatal(err)
