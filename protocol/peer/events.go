@@ -217,21 +217,9 @@ func (t *Torrent) runChokerLocked(now time.Time) {
 // disconnect free slots; left idle until the next round, our upload would
 // go unused for up to ChokeInterval, which in a flash crowd is what leaves
 // the last peers waiting on choked neighbours. Interested peers are never
-// choked here: that stays the round's decision. Among equal rates —
-// before the first round every rate is zero — the peer missing the most
-// pieces gets the slot: a flash crowd then progresses evenly, instead of
-// leaving the peers that random ties passed over to finish last. In
-// sim/swarm's Kumar–Ross crowds with 256 pieces (seeds 1–4) the last
-// completion came at 1.250–1.265× the minimum instead of 1.263–1.294×
-// for 1,000 peers and at 1.265–1.275× instead of 1.282× (seed 1) for
-// 2,000; 500 peers were unchanged (1.243–1.258× against 1.244–1.266×,
-// the same mean). The 1,000-peer bench crowd's median moved by under
-// 1 % either way over three seeds and its last completion came earlier.
-// At a round the rates decide and ties stay random, as do the slots lent
-// below: breaking those by progress too slowed that bench crowd's median
-// by up to 0.8 %.
-// While we leech, slots that no interested peer takes are lent to peers
-// that are not interested yet (lendSlotsLocked).
+// choked here: that stays the round's decision. While we leech, slots
+// that no interested peer takes are lent to peers that are not interested
+// yet (lendSlotsLocked).
 func (t *Torrent) fillSlotsLocked() {
 	seeding := t.completeLocked()
 	used := 0
@@ -246,7 +234,7 @@ func (t *Torrent) fillSlotsLocked() {
 		case interested && !choked:
 			used++
 		case interested:
-			cands = append(cands, choker.Peer{ID: cn.id, Interested: true, Rate: cn.rankLocked(seeding), Snubbed: cn.sess.Snubbed(), Missing: cn.missingLocked()})
+			cands = append(cands, choker.Peer{ID: cn.id, Interested: true, Rate: cn.rankLocked(seeding), Snubbed: cn.sess.Snubbed()})
 		case !choked:
 			lent = append(lent, cn)
 		case !seeding && !cn.sess.PeerIsSeed():
@@ -315,14 +303,7 @@ func (t *Torrent) connByIDLocked(id uint64) *conn {
 // than leaving its slowest peers to the end.
 func (cn *conn) rankLocked(seeding bool) float64 {
 	if seeding && cn.sess.PeerHas().Len() > 0 {
-		return float64(cn.missingLocked())
+		return float64(cn.sess.PeerHas().Len() - cn.sess.PeerHas().Count())
 	}
 	return cn.rate
-}
-
-// missingLocked is how many pieces the peer lacks as far as we know (0
-// before we know the torrent's size).
-func (cn *conn) missingLocked() int {
-	has := cn.sess.PeerHas()
-	return has.Len() - has.Count()
 }
