@@ -12,10 +12,17 @@ import (
 
 // benchCrowd runs a flash crowd b.N times and reports simulator figures.
 func benchCrowd(b *testing.B, n int, transport, crypto string) {
+	benchRun(b, benchScenario(b, n, transport, 30), Options{Crypto: crypto})
+}
+
+// benchScenario is btsim bench's flash crowd: n leechers at 2/16 Mbit/s
+// speaking transport, a seeder at 100 Mbit/s, 4 MiB in 64 KiB pieces, at
+// most maxConns connections per peer.
+func benchScenario(b *testing.B, n int, transport string, maxConns int) *scenario.Scenario {
 	sc := flashCrowd(b, n, "4MiB", "64KiB", 250e3, 2e6, 12.5e6, 0)
 	sc.Mix[0].Transport = transport
-	sc.Swarm.MaxConns = 30
-	benchRun(b, sc, Options{Crypto: crypto})
+	sc.Swarm.MaxConns = maxConns
+	return sc
 }
 
 // benchRun runs sc b.N times and reports the simulator's speed: virtual
@@ -62,10 +69,7 @@ func BenchmarkFlashCrowd10000TLS(b *testing.B) {
 		b.Skip("set BTSIM_BENCH_LARGE=1 to run the 10,000-peer flash crowd")
 	}
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(9 << 30))
-	sc := flashCrowd(b, 10000, "4MiB", "64KiB", 250e3, 2e6, 12.5e6, 0)
-	sc.Mix[0].Transport = "tls-basic"
-	sc.Swarm.MaxConns = 8
-	benchRun(b, sc, Options{Crypto: "real"})
+	benchRun(b, benchScenario(b, 10000, "tls-basic", 8), Options{Crypto: "real"})
 }
 
 // BenchmarkKumarRoss reports the factor to the theoretical minimum for
