@@ -49,11 +49,12 @@ Examples:
   btsim bench --peers 10000 --max-conns 8 --memory-limit 9GiB --cpuprofile cpu.pprof
 
 The last is the 10,000-peer flash crowd of docs/simulator.md: about 4.8
-minutes and 9.4 GB resident on two cores (a collector that runs more
-often near the limit keeps garbage from doubling the heap; with
-16GiB: 4.5 minutes, 13.6 GB). Memory grows with connections per peer
-(1,000 peers need about 0.8 MiB each live with 8, 1.7 MiB with 30), so
-start small before raising --max-conns at that size.
+minutes and 9.0 GiB resident on two cores (a collector that runs more
+often near the limit keeps garbage from doubling the heap; with 16GiB
+it took 4.5 minutes and 1.27 MiB per peer in use). Memory grows with
+connections per peer (1,000 peers need about 0.8 MiB each live with 8,
+1.7 MiB with 30), so start small before raising --max-conns at that
+size.
 
 flags:
 `

@@ -60,7 +60,7 @@ func BenchmarkPoisson1000(b *testing.B) {
 // BenchmarkFlashCrowd10000TLS is the 10,000-peer flash crowd of
 // docs/simulator.md, as `btsim bench --peers 10000 --max-conns 8
 // --memory-limit 9GiB` runs it: at most 8 connections per peer and a
-// 9 GiB soft limit on the heap (9.4 GB resident and 4.8 minutes here;
+// 9 GiB soft limit on the heap (9.0 GiB resident and 4.8 minutes here;
 // with 30 connections each it would need about twice the memory).
 // btsim bench reports its memory per peer too. It runs only with
 // BTSIM_BENCH_LARGE=1.
