@@ -51,7 +51,7 @@ Examples:
 The last is the 10,000-peer flash crowd of docs/simulator.md: about 4.8
 minutes and 9.0 GiB resident on two cores (a collector that runs more
 often near the limit keeps garbage from doubling the heap; with 16GiB
-it took 4.5 minutes and 1.27 MiB per peer in use). Memory grows with
+it took 4.5 minutes and 1,268 KiB per peer in use). Memory grows with
 connections per peer (1,000 peers need about 0.8 MiB each live with 8,
 1.7 MiB with 30), so start small before raising --max-conns at that
 size.
