@@ -77,8 +77,8 @@ func BenchmarkFlashCrowd10000TLS(b *testing.B) {
 // swarm: 8 MiB in 256 pieces, leechers 1 MB/s up, seeder 5 MB/s), and for
 // 500 to 2,000 peers with 16 MiB, and logs those whose last completion is
 // past the 1.25× target. Measured: 8 MiB, N=500 1.244–1.266× and
-// N=1,000 1.263–1.294× (seeds 1–4), N=2,000 1.282× (seeds 1–2); 16 MiB, N=500 1.15×, N=1,000 1.16×,
-// N=2,000 1.17×. What is left is mostly the start (the median of 500
+// N=1,000 1.263–1.294× (seeds 1–4), N=2,000 1.282× (seeds 1–2); 16 MiB,
+// N=500 1.15×, N=1,000 1.16×, N=2,000 1.17×. What is left is mostly the start (the median of 500
 // leechers verifies its first piece at 0.77 s), which does not grow with the
 // torrent; see docs/simulator.md. The 2,000-peer runs take minutes and
 // some GiB each.
